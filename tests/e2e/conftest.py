@@ -1,0 +1,58 @@
+"""Fixtures shared by the end-to-end suite: the mock upstreams and the gateway launcher."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from mocks import AnthropicMock, AzureMock, GeminiMock, MockHost, OpenAIMock  # noqa: E402
+
+# Credentials the mocks expect from the gateway (provider credentials, never the caller's key).
+UPSTREAM_KEYS = {
+    "openai": "sk-upstream-openai",
+    "compat": "sk-upstream-compat",
+    "azure": "azure-upstream-key",
+    "anthropic": "sk-ant-upstream",
+    "gemini": "AIza-upstream-gemini",
+}
+
+
+@dataclass
+class Mocks:
+    openai: OpenAIMock
+    compat: OpenAIMock
+    azure: AzureMock
+    anthropic: AnthropicMock
+    gemini: GeminiMock
+
+    def all(self):
+        return [self.openai, self.compat, self.azure, self.anthropic, self.gemini]
+
+
+@pytest.fixture(scope="session")
+def mocks():
+    host = MockHost()
+    started = Mocks(
+        openai=host.start(OpenAIMock(UPSTREAM_KEYS["openai"])),
+        compat=host.start(OpenAIMock(UPSTREAM_KEYS["compat"])),
+        azure=host.start(AzureMock(UPSTREAM_KEYS["azure"])),
+        anthropic=host.start(AnthropicMock(UPSTREAM_KEYS["anthropic"])),
+        gemini=host.start(GeminiMock(UPSTREAM_KEYS["gemini"])),
+    )
+    started.compat.name = "compat"
+    yield started
+    host.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_mocks(request):
+    """Each test starts with empty request records and response queues."""
+    if "mocks" in request.fixturenames:
+        for mock in request.getfixturevalue("mocks").all():
+            mock.reset()
+    yield
