@@ -56,3 +56,28 @@ def _fresh_mocks(request):
         for mock in request.getfixturevalue("mocks").all():
             mock.reset()
     yield
+
+
+@pytest.fixture(scope="module")
+def gateway(request, mocks, tmp_path_factory):
+    """One gateway per test module, configured by ``harness.gateway.base_config``.
+
+    A module may define ``GATEWAY_OVERRIDES`` (a dict merged over the top-level config keys).
+    """
+    from harness.gateway import Gateway, base_config
+
+    workdir = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    overrides = getattr(request.module, "GATEWAY_OVERRIDES", {})
+    gw = Gateway(workdir, base_config(mocks, workdir / "data", **overrides)).start()
+    yield gw
+    gw.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the tail of the gateway's log to failing tests that used one."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "gateway" in getattr(item, "funcargs", {}):
+        gw = item.funcargs["gateway"]
+        report.sections.append(("portcullis log (tail)", "\n".join(gw.log().splitlines()[-40:])))

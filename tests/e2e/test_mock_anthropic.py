@@ -21,7 +21,7 @@ def client(mocks):
 
 
 def test_message_and_request_headers(client, mocks):
-    m = client.messages.create(model="claude-sonnet-4-5", max_tokens=100, system="Be brief.",
+    m = client.messages.create(model="claude-mock-1", max_tokens=100, system="Be brief.",
                                messages=[{"role": "user", "content": "hello there"}])
     assert m.content[0].text == "hello there" and m.stop_reason == "end_turn"
     assert m.usage.input_tokens == 2 + 2 + 1 and m.usage.output_tokens == 2
@@ -121,4 +121,4 @@ def test_errors_and_stream_failures(client, mocks):
 
 
 def test_models_list(client):
-    assert "claude-sonnet-4-5" in [m.id for m in client.models.list()]
+    assert "claude-mock-1" in [m.id for m in client.models.list()]

@@ -159,7 +159,7 @@ class AnthropicMock(MockServer):
     """Anthropic Messages mock."""
 
     name = "anthropic"
-    models = ("claude-sonnet-4-5", "claude-haiku-4-5")
+    models = ("claude-mock-1", "claude-mock-2")
 
     def error_response(self, status: int, message: str) -> web.Response:
         rid = f"req_mock{self.next_id()}"

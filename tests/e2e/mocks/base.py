@@ -111,7 +111,8 @@ def parse_directives(text: str) -> tuple[str, dict[str, str]]:
 
 
 def count_words(text: str) -> int:
-    return len(text.split())
+    """Token count used by every mock: whitespace-separated words, directives excluded."""
+    return len(DIRECTIVE_RE.sub(" ", text).split())
 
 
 def fake_arguments(schema: dict | None) -> dict:
