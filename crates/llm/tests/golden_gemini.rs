@@ -139,3 +139,91 @@ fn streams_decode_to_canonical_events_whatever_the_chunking() {
         );
     }
 }
+
+/// Checks the `StreamDecoder` contract on one decoded stream: `Start` first (or a lone `Error`
+/// when nothing had started), exactly one terminal event (`End` or `Error`) and it comes last,
+/// `Usage` at most once and only right before `End`.
+fn assert_stream_contract(name: &str, events: &[StreamEvent]) {
+    let terminal = |e: &StreamEvent| matches!(e, StreamEvent::End | StreamEvent::Error(_));
+    assert_eq!(
+        events.iter().filter(|e| terminal(e)).count(),
+        1,
+        "{name}: exactly one terminal event in {events:?}"
+    );
+    assert!(events.last().is_some_and(terminal), "{name}: {events:?}");
+    match events {
+        [StreamEvent::Error(_)] | [StreamEvent::Start { .. }, ..] => {}
+        _ => panic!("{name}: must open with Start: {events:?}"),
+    }
+    let usages: Vec<usize> = (0..events.len())
+        .filter(|&i| matches!(events[i], StreamEvent::Usage(_)))
+        .collect();
+    assert!(usages.len() <= 1, "{name}: {events:?}");
+    if let Some(&i) = usages.first() {
+        assert_eq!(
+            events.get(i + 1),
+            Some(&StreamEvent::End),
+            "{name}: {events:?}"
+        );
+    }
+}
+
+#[test]
+fn decoded_fixture_streams_keep_the_decoder_contract() {
+    for (name, body) in fixtures("streams/gemini", "sse") {
+        assert_stream_contract(&name, &decode(&body, []));
+    }
+}
+
+/// Deterministic mutations of a fixture: truncations, byte flips, deletions and insertions of
+/// JSON-significant bytes.
+fn mutations(body: &[u8], seed: u64) -> Vec<Vec<u8>> {
+    const INTERESTING: &[u8] = b"{}[]\":,\\0-e\r\n ";
+    let mut state = seed | 1;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % bound.max(1) as u64).unwrap()
+    };
+    (0..300)
+        .map(|round| {
+            let mut m = body.to_vec();
+            for _ in 0..=round % 4 {
+                let at = next(m.len());
+                let last = m.len().saturating_sub(1);
+                match next(4) {
+                    0 => m.truncate(at),
+                    1 if !m.is_empty() => m[at.min(last)] ^= 1 << next(8),
+                    2 if !m.is_empty() => {
+                        m.remove(at.min(last));
+                    }
+                    _ => m.insert(at.min(m.len()), INTERESTING[next(INTERESTING.len())]),
+                }
+            }
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn mutated_fixtures_never_panic_and_streams_still_terminate() {
+    for (name, body) in fixtures("responses/gemini", "json") {
+        for (i, mutated) in mutations(&body, 0x5eed ^ body.len() as u64)
+            .iter()
+            .enumerate()
+        {
+            let _ = parse_generate_response(mutated, MODEL);
+            let error = portcullis_llm::gemini::parse_error(500, mutated);
+            assert!(!error.message.is_empty(), "{name} mutation {i}");
+        }
+    }
+    for (name, body) in fixtures("streams/gemini", "sse") {
+        for (i, mutated) in mutations(&body, 0xfeed ^ body.len() as u64)
+            .iter()
+            .enumerate()
+        {
+            assert_stream_contract(&format!("{name} mutation {i}"), &decode(mutated, [7, 13]));
+        }
+    }
+}
