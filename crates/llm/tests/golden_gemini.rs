@@ -5,6 +5,9 @@
 //! * `fixtures/streams/gemini/*.sse` → canonical stream events, identical whatever the byte
 //!   chunking of the body.
 
+// Marks the helpers below as test code, where a failed unwrap is a test failure with a location.
+#![cfg(test)]
+
 use std::path::Path;
 
 use portcullis_llm::gemini::{GenerateStreamDecoder, parse_generate_response};
