@@ -39,7 +39,7 @@ def test_message_with_system_prompt(kind, client, up):
     assert raw.headers.get("x-request-id")
     assert m.type == "message" and m.role == "assistant" and m.stop_reason == "end_turn"
     if up is None:
-        assert m.content and m.content[0].text
+        assert m.content[0].text == "Echo: hello gateway"
         return
     assert [b.type for b in m.content] == ["text"] and m.content[0].text == "hello gateway"
     assert (m.usage.input_tokens, m.usage.output_tokens) == (6, 2)
@@ -59,7 +59,7 @@ def test_stream(kind, client, up):
     assert final.stop_reason == "end_turn"
     assert final.usage.output_tokens > 0
     if up is None:
-        assert text
+        assert text == "Echo: one two three four"
         return
     assert text == "one two three four" and final.content[0].text == text
     # Anthropic streams always carry usage, so the gateway must get it from every upstream.

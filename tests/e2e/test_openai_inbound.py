@@ -46,7 +46,7 @@ def test_chat_with_system_prompt(kind, client, up):
     assert r.choices[0].finish_reason == "stop"
     assert r.choices[0].message.role == "assistant"
     if up is None:
-        assert r.choices[0].message.content
+        assert r.choices[0].message.content == "Echo: hello gateway"
         return
     assert r.choices[0].message.content == "hello gateway"
     assert (r.usage.prompt_tokens, r.usage.completion_tokens) == (3 + 2 + 1, 2)
@@ -56,6 +56,10 @@ def test_chat_with_system_prompt(kind, client, up):
     assert up.upstream_model() == model_for(kind).split("/", 1)[1]
     up.assert_provider_credential()
     assert not raw.headers.get("x-portcullis-dropped-fields")
+    if kind == "anthropic":
+        assert up.rec().header("anthropic-version") == "2023-06-01"
+    if kind == "azure":
+        assert up.rec().query == {"api-version": "2024-10-21"}
 
 
 @pytest.mark.parametrize("kind", WITH_MOCK)
@@ -68,7 +72,7 @@ def test_stream_without_usage(kind, client, up):
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
     assert all(c.object == "chat.completion.chunk" for c in chunks)
     if up is None:
-        assert text
+        assert text == "Echo: one two three four"
         return
     assert text == "one two three four"
     assert up.streamed()
