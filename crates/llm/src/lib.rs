@@ -20,6 +20,12 @@ pub mod raw;
 pub mod sse;
 pub mod stream;
 
+mod extra;
+mod ids;
+mod json;
+mod paths;
+mod upstream_error;
+
 pub use canonical::*;
 pub use error::{ConvertError, RequestError, UpstreamError};
 pub use stream::{StreamDecoder, StreamEncoder};
