@@ -1,6 +1,5 @@
 //! The call log's row ([`CallRecord`]) and the query over it ([`CallQuery`]).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,8 +26,8 @@ pub struct CallRecord {
     /// or the endpoint needs none.
     pub key_name: Option<String>,
     /// The inbound API: `openai.chat`, `openai.embeddings`, `openai.models` or
-    /// `anthropic.messages`. A `Cow` so the request path can pass a `&'static str` for free.
-    pub inbound_api: Cow<'static, str>,
+    /// `anthropic.messages`.
+    pub inbound_api: String,
     /// The model the caller asked for, as written in its request.
     pub model: Option<String>,
     /// The name of the model route that matched.
@@ -194,6 +193,13 @@ impl FromStr for StatusFilter {
             Ok(code) if (100..=999).contains(&code) => Ok(Self::Exact(code)),
             _ => Err(invalid()),
         }
+    }
+}
+
+impl From<u16> for StatusFilter {
+    /// An exact-status filter, for callers that only take a number.
+    fn from(code: u16) -> Self {
+        Self::Exact(code)
     }
 }
 

@@ -256,7 +256,7 @@ fn decode_record(row: &SqliteRow) -> Result<CallRecord, StoreError> {
         request_id: get(row, "request_id")?,
         started_at: get(row, "started_at")?,
         key_name: get(row, "key_name")?,
-        inbound_api: get::<String>(row, "inbound_api")?.into(),
+        inbound_api: get(row, "inbound_api")?,
         model: get(row, "model")?,
         route: get(row, "route")?,
         provider: get(row, "provider")?,
