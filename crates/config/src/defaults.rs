@@ -4,7 +4,6 @@
 //! provider credential found in the environment, plus a development API key. Built through the
 //! same validation as a file, so the defaults obey every rule a file does.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::env::Env;
@@ -14,6 +13,7 @@ use crate::raw::{ProviderType, RawApiKey, RawModelRoute, RawProvider, RawTarget,
 use crate::secret::Secret;
 use crate::types::{Config, ConfigSource, ProviderKind};
 use crate::validate::{self, hash_api_key};
+use crate::yaml::Index;
 
 /// The well-known development key of the embedded defaults (when PORTCULLIS_DEV_KEY is unset).
 /// Public on purpose: it only ever guards a gateway on 127.0.0.1 running without a config file.
@@ -178,7 +178,7 @@ pub fn defaults(env: &dyn Env) -> Config {
             parsed,
             &base_dir,
             ConfigSource::Defaults,
-            &HashMap::new(),
+            &Index::default(),
             &mut errors,
         );
         // Attribute each error to its provider and retry without it; anything else would be a

@@ -33,7 +33,7 @@ mod yaml;
 pub use defaults::{DEV_KEY, DEV_KEY_ENV, defaults, describe_defaults};
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load_file, load_str};
+pub use load::{load_file, load_str, parse_raw};
 pub use schema::json_schema;
 pub use secret::Secret;
 pub use types::{

@@ -1,13 +1,12 @@
 //! Loading: file → YAML tree → `${ENV}` expansion → raw sections → validated [`Config`].
 
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::{ConfigError, ConfigErrors, did_you_mean};
 use crate::raw::{
-    RawAdmin, RawApiKey, RawCallLog, RawDatabase, RawModelRoute, RawProvider, RawServer,
+    RawAdmin, RawApiKey, RawCallLog, RawConfig, RawDatabase, RawModelRoute, RawProvider, RawServer,
 };
 use crate::types::{Config, ConfigSource, TranslationMode};
 use crate::validate;
@@ -64,21 +63,45 @@ pub fn load_str(yaml: &str, origin: &Path, env: &dyn Env) -> Result<Config, Conf
     let mut root = yaml::parse(yaml)?;
     let mut errors = Vec::new();
     yaml::expand_env(&mut root, "", env, &mut errors);
-    let mut lines = HashMap::new();
-    yaml::index_lines(&root, "", &mut lines);
+    let mut index = yaml::Index::default();
+    yaml::index(&root, "", &mut index);
 
-    let parsed = read_sections(&root, &mut errors);
+    let mut sink = Sink {
+        errors,
+        removed: Vec::new(),
+    };
+    let mut parsed = read_sections(&root, &mut sink);
+    let mut errors = sink.errors;
+    parsed.removed = sink.removed;
     let base_dir = base_dir(origin);
     let source = ConfigSource::Inline {
         origin: origin.to_path_buf(),
     };
-    let config = validate::build(parsed, &base_dir, source, &lines, &mut errors);
+    let config = validate::build(parsed, &base_dir, source, &index, &mut errors);
     if errors.is_empty() {
         Ok(config)
     } else {
         errors.sort_by_key(|e| e.line.unwrap_or(u32::MAX));
         Err(ConfigErrors(errors))
     }
+}
+
+/// Parses the file as written into [`RawConfig`] in one go, `${ENV}` expanded, no defaults
+/// and no validation. For tools that work on the file itself (diffs, formatting); stops at the
+/// first error inside a section, so use [`load_str`] to check a file.
+pub fn parse_raw(yaml: &str, env: &dyn Env) -> Result<RawConfig, ConfigErrors> {
+    let mut root = yaml::parse(yaml)?;
+    let mut errors = Vec::new();
+    yaml::expand_env(&mut root, "", env, &mut errors);
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    from_node::<RawConfig>(&root, "").map_err(|e| {
+        let error = e
+            .into_config_error("")
+            .unwrap_or_else(|| ConfigError::new("", "invalid configuration"));
+        ConfigErrors(vec![error])
+    })
 }
 
 /// The directory relative paths resolve against: the origin's directory, made absolute.
@@ -108,33 +131,86 @@ pub(crate) struct Parsed {
     pub models: Vec<(usize, RawModelRoute)>,
     /// (index in the file, key)
     pub api_keys: Vec<(usize, RawApiKey)>,
+    /// Paths of entries dropped because they could not be read (see [`Sink`]).
+    pub removed: Vec<String>,
 }
 
-fn section<T: DeserializeOwned + Default>(
-    node: &Node,
-    path: &str,
-    errors: &mut Vec<ConfigError>,
-) -> T {
-    item(node, path, errors).unwrap_or_default()
+/// Where reading records problems. `removed` lists the paths of entries dropped after an
+/// error, so validation does not report them a second time (as "missing", say).
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub errors: Vec<ConfigError>,
+    pub removed: Vec<String>,
 }
 
-fn item<T: DeserializeOwned>(node: &Node, path: &str, errors: &mut Vec<ConfigError>) -> Option<T> {
-    match from_node::<T>(node, path) {
-        Ok(value) => Some(value),
-        Err(e) => {
-            errors.extend(e.into_config_error(path));
-            None
+/// Upper bound on retries per item: each retry removes one entry, and items are small.
+const MAX_RETRIES: usize = 64;
+
+fn section<T: DeserializeOwned + Default>(node: &Node, path: &str, sink: &mut Sink) -> T {
+    item(node, path, sink).unwrap_or_default()
+}
+
+/// Deserializes one item. Serde stops at the first error, so on an error inside a mapping we
+/// record it, drop the offending entry and try again: one run reports every bad field of the
+/// item, not just the first. Returns the item without the dropped entries when the rest is
+/// valid (so validation can still check it), `None` when it cannot be read at all.
+fn item<T: DeserializeOwned>(node: &Node, path: &str, sink: &mut Sink) -> Option<T> {
+    let mut current = std::borrow::Cow::Borrowed(node);
+    for _ in 0..MAX_RETRIES {
+        let error = match from_node::<T>(&current, path) {
+            Ok(value) => return Some(value),
+            Err(error) => error,
+        };
+        let at = error.path().unwrap_or(path).to_owned();
+        // A required field we removed ourselves: already reported under its own path.
+        if sink.removed.contains(&at) {
+            return None;
+        }
+        sink.errors.extend(error.into_config_error(path));
+        match remove_entry(current.to_mut(), path, &at) {
+            Some(removed) => sink.removed.push(removed),
+            None => return None,
         }
     }
+    None
 }
 
-fn read_sections(root: &Node, errors: &mut Vec<ConfigError>) -> Parsed {
+/// Removes the mapping entry that holds the error at `target` (searching from `node` at
+/// `path`) and returns its path; `None` when the error is not inside a removable entry (it is
+/// about the mapping itself, or inside a list, whose indices must not shift).
+fn remove_entry(node: &mut Node, path: &str, target: &str) -> Option<String> {
+    let NodeKind::Map(entries) = &mut node.kind else {
+        return None;
+    };
+    for i in 0..entries.len() {
+        let child = key_path(path, entries[i].0.key_text().unwrap_or("?"));
+        if child == target {
+            entries.remove(i);
+            return Some(child);
+        }
+        let inside = target
+            .strip_prefix(child.as_str())
+            .is_some_and(|rest| rest.starts_with(['.', '[']));
+        if inside {
+            return match remove_entry(&mut entries[i].1, &child, target) {
+                Some(removed) => Some(removed),
+                None => {
+                    entries.remove(i);
+                    Some(child)
+                }
+            };
+        }
+    }
+    None
+}
+
+fn read_sections(root: &Node, sink: &mut Sink) -> Parsed {
     let mut parsed = Parsed::default();
     let entries = match &root.kind {
         NodeKind::Map(entries) => entries.as_slice(),
         _ if root.is_null() => &[],
         _ => {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new(
                     "",
                     format!(
@@ -151,13 +227,13 @@ fn read_sections(root: &Node, errors: &mut Vec<ConfigError>) -> Parsed {
     let mut seen: Vec<(&str, u32)> = Vec::new();
     for (key, value) in entries {
         let Some(name) = key.key_text() else {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new("", "section names must be plain text").at_line(Some(key.line)),
             );
             continue;
         };
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new(
                     key_path("", name),
                     format!("section written twice (first at line {first})"),
@@ -168,15 +244,15 @@ fn read_sections(root: &Node, errors: &mut Vec<ConfigError>) -> Parsed {
         }
         seen.push((name, key.line));
         match name {
-            "server" => parsed.server = section(value, name, errors),
-            "translation" => parsed.translation = section(value, name, errors),
-            "database" => parsed.database = section(value, name, errors),
-            "call_log" => parsed.call_log = section(value, name, errors),
-            "admin" => parsed.admin = section(value, name, errors),
-            "providers" => parsed.providers = read_providers(value, errors),
-            "models" => parsed.models = read_list(value, name, errors),
-            "api_keys" => parsed.api_keys = read_list(value, name, errors),
-            other => errors.push(
+            "server" => parsed.server = section(value, name, sink),
+            "translation" => parsed.translation = section(value, name, sink),
+            "database" => parsed.database = section(value, name, sink),
+            "call_log" => parsed.call_log = section(value, name, sink),
+            "admin" => parsed.admin = section(value, name, sink),
+            "providers" => parsed.providers = read_providers(value, sink),
+            "models" => parsed.models = read_list(value, name, sink),
+            "api_keys" => parsed.api_keys = read_list(value, name, sink),
+            other => sink.errors.push(
                 ConfigError::new(
                     key_path("", other),
                     format!(
@@ -195,15 +271,12 @@ fn read_sections(root: &Node, errors: &mut Vec<ConfigError>) -> Parsed {
     parsed
 }
 
-fn read_providers(
-    node: &Node,
-    errors: &mut Vec<ConfigError>,
-) -> Vec<(String, Option<RawProvider>)> {
+fn read_providers(node: &Node, sink: &mut Sink) -> Vec<(String, Option<RawProvider>)> {
     let entries = match &node.kind {
         NodeKind::Map(entries) => entries,
         _ if node.is_null() => return Vec::new(),
         _ => {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new(
                     "providers",
                     format!(
@@ -219,7 +292,7 @@ fn read_providers(
     let mut out: Vec<(String, Option<RawProvider>)> = Vec::new();
     for (key, value) in entries {
         let Some(name) = key.key_text() else {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new("providers", "provider names must be plain text")
                     .at_line(Some(key.line)),
             );
@@ -227,29 +300,25 @@ fn read_providers(
         };
         let path = key_path("providers", name);
         if out.iter().any(|(n, _)| n == name) {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new(path, format!("duplicate provider name `{name}`"))
                     .at_line(Some(key.line)),
             );
             continue;
         }
-        let provider = item::<RawProvider>(value, &path, errors);
+        let provider = item::<RawProvider>(value, &path, sink);
         out.push((name.to_owned(), provider));
     }
     out
 }
 
 /// Reads a list section item by item, keeping each item's index for paths.
-fn read_list<T: DeserializeOwned>(
-    node: &Node,
-    name: &str,
-    errors: &mut Vec<ConfigError>,
-) -> Vec<(usize, T)> {
+fn read_list<T: DeserializeOwned>(node: &Node, name: &str, sink: &mut Sink) -> Vec<(usize, T)> {
     let items = match &node.kind {
         NodeKind::Seq(items) => items,
         _ if node.is_null() => return Vec::new(),
         _ => {
-            errors.push(
+            sink.errors.push(
                 ConfigError::new(
                     name,
                     format!(
@@ -264,7 +333,7 @@ fn read_list<T: DeserializeOwned>(
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, node) in items.iter().enumerate() {
-        if let Some(value) = item::<T>(node, &index_path(name, i), errors) {
+        if let Some(value) = item::<T>(node, &index_path(name, i), sink) {
             out.push((i, value));
         }
     }

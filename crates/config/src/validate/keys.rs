@@ -63,6 +63,12 @@ pub(super) fn api_keys(
                 ctx.error(&path, "give either `key` or `hash`, not both");
                 None
             }
+            // An unreadable `key` / `hash` was dropped and reported already.
+            (None, None)
+                if ctx.already_reported(&field("key")) || ctx.already_reported(&field("hash")) =>
+            {
+                None
+            }
             (None, None) => {
                 ctx.error(
                     &path,

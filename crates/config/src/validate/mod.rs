@@ -5,7 +5,6 @@ mod providers;
 mod routes;
 mod server;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 pub use keys::hash_api_key;
@@ -21,10 +20,13 @@ pub use server::{
 use crate::error::ConfigError;
 use crate::load::Parsed;
 use crate::types::{Config, ConfigSource};
+use crate::yaml::Index;
 
 /// Collects errors and warnings, filling in lines from the file's path → line index.
 pub(crate) struct Ctx<'a> {
-    lines: &'a HashMap<String, u32>,
+    index: &'a Index,
+    /// Entries dropped while reading (already reported): stay quiet about them and below.
+    removed: &'a [String],
     pub errors: &'a mut Vec<ConfigError>,
     pub warnings: Vec<ConfigError>,
 }
@@ -35,7 +37,7 @@ impl Ctx<'_> {
     fn line(&self, path: &str) -> Option<u32> {
         let mut current = path;
         loop {
-            if let Some(line) = self.lines.get(current) {
+            if let Some(line) = self.index.lines.get(current) {
                 return Some(*line);
             }
             let cut = current.rfind(['.', '['])?;
@@ -43,8 +45,28 @@ impl Ctx<'_> {
         }
     }
 
-    /// Records an error at `path`.
+    /// `value` quoted for a message about `path`, unless it came from the environment.
+    pub fn show(&self, path: &str, value: &str) -> String {
+        if self.index.from_env.contains(path) {
+            "the value (from the environment, not shown)".to_owned()
+        } else {
+            format!("`{value}`")
+        }
+    }
+
+    /// True when the entry at `path` (or one above it) was dropped as unreadable.
+    pub fn already_reported(&self, path: &str) -> bool {
+        self.removed.iter().any(|r| {
+            path.strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
+
+    /// Records an error at `path` (unless that entry was already reported unreadable).
     pub fn error(&mut self, path: &str, message: impl Into<String>) {
+        if self.already_reported(path) {
+            return;
+        }
         let line = self.line(path);
         self.errors
             .push(ConfigError::new(path, message).at_line(line));
@@ -64,11 +86,12 @@ pub(crate) fn build(
     parsed: Parsed,
     base_dir: &Path,
     source: ConfigSource,
-    lines: &HashMap<String, u32>,
+    index: &Index,
     errors: &mut Vec<ConfigError>,
 ) -> Config {
     let mut ctx = Ctx {
-        lines,
+        index,
+        removed: &parsed.removed,
         errors,
         warnings: Vec::new(),
     };

@@ -313,11 +313,17 @@ fn provider_one(
     }
 
     let api_version = (ty == ProviderType::Azure).then(|| {
-        let version = raw.api_version.clone().unwrap_or_else(|| AZURE_API_VERSION.to_owned());
+        let version = raw
+            .api_version
+            .clone()
+            .unwrap_or_else(|| AZURE_API_VERSION.to_owned());
         if !is_api_date(&version, true) {
             ctx.error(
                 &field("api_version"),
-                format!("`{version}` is not an Azure api-version like {AZURE_API_VERSION} or 2025-04-01-preview"),
+                format!(
+                    "{} is not an Azure api-version like {AZURE_API_VERSION} or 2025-04-01-preview",
+                    ctx.show(&field("api_version"), &version)
+                ),
             );
         }
         version
@@ -330,7 +336,10 @@ fn provider_one(
         if !is_api_date(&version, false) {
             ctx.error(
                 &field("version"),
-                format!("`{version}` is not an anthropic-version like {ANTHROPIC_VERSION}"),
+                format!(
+                    "{} is not an anthropic-version like {ANTHROPIC_VERSION}",
+                    ctx.show(&field("version"), &version)
+                ),
             );
         }
         version
@@ -347,25 +356,24 @@ fn provider_one(
         |v| v.to_string(),
     );
 
-    for (f, value) in [
-        ("organization", &raw.organization),
-        ("project", &raw.project),
-    ] {
-        if value
-            .as_deref()
-            .is_some_and(|v| v.trim().is_empty() || v.contains(['\r', '\n']))
-        {
-            ctx.error(&field(f), "must be a non-empty single line");
+    // Empty means "not sent", so `${OPENAI_ORG_ID:-}` works when the variable is unset.
+    let mut optional_line = |f: &str, value: &Option<String>| {
+        let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        if value.is_some_and(|v| v.contains(['\r', '\n'])) {
+            ctx.error(&field(f), "must be a single line");
         }
-    }
+        value.map(str::to_owned)
+    };
+    let organization = optional_line("organization", &raw.organization);
+    let project = optional_line("project", &raw.project);
 
     Provider {
         name: name.to_owned(),
         kind: ty.kind(),
         base_url,
         api_key,
-        organization: raw.organization.clone(),
-        project: raw.project.clone(),
+        organization,
+        project,
         headers,
         connect_timeout,
         timeout,
@@ -473,18 +481,15 @@ fn is_loopback_url(url: &str) -> bool {
 }
 
 /// Checks an upstream base URL: `http` or `https`, a host, no credentials, query or fragment.
-/// Returns it without trailing `/` (clients append paths).
+/// Returns it without trailing `/` (clients append paths). Messages do not repeat the URL (it
+/// may come from the environment; the error's path says which value is meant).
 pub(crate) fn check_url(url: &str) -> Result<String, String> {
     let trimmed = url.trim();
     let Some((scheme, rest)) = trimmed.split_once("://") else {
-        return Err(format!(
-            "`{url}` is not a URL: write it like https://api.example.com/v1"
-        ));
+        return Err("is not a URL: write it like https://api.example.com/v1".to_owned());
     };
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-        return Err(format!(
-            "`{url}`: the scheme must be http or https, not `{scheme}`"
-        ));
+        return Err(format!("the scheme must be http or https, not `{scheme}`"));
     }
     let authority = rest.split('/').next().unwrap_or("");
     if authority.contains('@') {
@@ -494,42 +499,38 @@ pub(crate) fn check_url(url: &str) -> Result<String, String> {
         );
     }
     if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("`{url}` contains whitespace"));
+        return Err("contains whitespace".to_owned());
     }
     if trimmed.contains(['?', '#']) {
-        return Err(format!(
-            "`{url}`: a base URL takes no query (?) or fragment (#)"
-        ));
+        return Err("a base URL takes no query (?) or fragment (#)".to_owned());
     }
     let host = if let Some(v6) = authority.strip_prefix('[') {
         match v6.split_once(']') {
             Some((host, port)) if port.is_empty() || port.starts_with(':') => {
-                check_port(port.strip_prefix(':'), url)?;
+                check_port(port.strip_prefix(':'))?;
                 host
             }
-            _ => return Err(format!("`{url}`: malformed IPv6 host")),
+            _ => return Err("malformed IPv6 host".to_owned()),
         }
     } else {
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
         };
-        check_port(port, url)?;
+        check_port(port)?;
         host
     };
     if host.is_empty() {
-        return Err(format!("`{url}` has no host"));
+        return Err("has no host".to_owned());
     }
     Ok(trimmed.trim_end_matches('/').to_owned())
 }
 
-fn check_port(port: Option<&str>, url: &str) -> Result<(), String> {
+fn check_port(port: Option<&str>) -> Result<(), String> {
     match port {
         None => Ok(()),
         Some(p) if p.parse::<u16>().is_ok_and(|n| n > 0) => Ok(()),
-        Some(_) => Err(format!(
-            "`{url}`: the port must be a number from 1 to 65535"
-        )),
+        Some(_) => Err("the port must be a number from 1 to 65535".to_owned()),
     }
 }
 

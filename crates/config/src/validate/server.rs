@@ -34,7 +34,8 @@ pub(super) fn server(raw: &RawServer, base_dir: &Path, ctx: &mut Ctx<'_>) -> Ser
             ctx.error(
                 "server.listen",
                 format!(
-                    "`{text}` is not an address: write ip:port, like 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080"
+                    "{} is not an address: write ip:port, like 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080",
+                    ctx.show("server.listen", text)
                 ),
             );
             DEFAULT_LISTEN

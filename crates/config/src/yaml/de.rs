@@ -65,6 +65,11 @@ impl DeError {
         self
     }
 
+    /// Where the error is (set once located).
+    pub(crate) fn path(&self) -> Option<&str> {
+        self.path.as_deref()
+    }
+
     /// The located error, or `None` when it was already reported.
     pub(crate) fn into_config_error(self, fallback_path: &str) -> Option<ConfigError> {
         if self.quiet {
@@ -160,12 +165,13 @@ struct NodeDe<'a> {
 }
 
 impl<'a> NodeDe<'a> {
-    fn scalar(&self) -> Result<&'a Scalar, DeError> {
+    /// The scalar, or an error saying what was `expected` instead of a list or mapping.
+    fn scalar(&self, expected: &dyn de::Expected) -> Result<&'a Scalar, DeError> {
         match &self.node.kind {
             NodeKind::Scalar(s) if s.poisoned => Err(DeError::quiet()),
             NodeKind::Scalar(s) => Ok(s),
-            NodeKind::Seq(_) => Err(de::Error::invalid_type(Unexpected::Seq, &"a single value")),
-            NodeKind::Map(_) => Err(de::Error::invalid_type(Unexpected::Map, &"a single value")),
+            NodeKind::Seq(_) => Err(de::Error::invalid_type(Unexpected::Seq, expected)),
+            NodeKind::Map(_) => Err(de::Error::invalid_type(Unexpected::Map, expected)),
         }
     }
 
@@ -183,25 +189,29 @@ impl<'a> NodeDe<'a> {
     }
 
     fn integer<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let result = self.scalar().and_then(|s| match parse_int(&s.text) {
-            Some(n) if n < 0 => match i64::try_from(n) {
-                Ok(n) => visitor.visit_i64(n),
-                Err(_) => Err(de::Error::invalid_value(self.unexpected(), &visitor)),
-            },
-            Some(n) => match u64::try_from(n) {
-                Ok(n) => visitor.visit_u64(n),
-                Err(_) => Err(de::Error::invalid_value(self.unexpected(), &visitor)),
-            },
-            None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
-        });
+        let result = self
+            .scalar(&visitor)
+            .and_then(|s| match parse_int(&s.text) {
+                Some(n) if n < 0 => match i64::try_from(n) {
+                    Ok(n) => visitor.visit_i64(n),
+                    Err(_) => Err(de::Error::invalid_value(self.unexpected(), &visitor)),
+                },
+                Some(n) => match u64::try_from(n) {
+                    Ok(n) => visitor.visit_u64(n),
+                    Err(_) => Err(de::Error::invalid_value(self.unexpected(), &visitor)),
+                },
+                None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+            });
         self.locate(result)
     }
 
     fn float<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let result = self.scalar().and_then(|s| match parse_float(&s.text) {
-            Some(f) => visitor.visit_f64(f),
-            None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
-        });
+        let result = self
+            .scalar(&visitor)
+            .and_then(|s| match parse_float(&s.text) {
+                Some(f) => visitor.visit_f64(f),
+                None => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+            });
         self.locate(result)
     }
 
@@ -218,7 +228,7 @@ impl<'a> NodeDe<'a> {
                 path: self.path,
             }),
             _ => self
-                .scalar()
+                .scalar(&visitor)
                 .and_then(|_| Err(de::Error::invalid_type(self.unexpected(), &visitor))),
         };
         self.locate(result)
@@ -239,7 +249,7 @@ impl<'a> NodeDe<'a> {
                 value_path: String::new(),
             }),
             _ => self
-                .scalar()
+                .scalar(&visitor)
                 .and_then(|_| Err(de::Error::invalid_type(self.unexpected(), &visitor))),
         };
         self.locate(result)
@@ -306,10 +316,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let result = self.scalar().and_then(|s| match parse_bool(&s.text) {
-            Some(b) => visitor.visit_bool(b),
-            None => Err(de::Error::invalid_type(self.unexpected(), &"true or false")),
-        });
+        let result = self
+            .scalar(&"true or false")
+            .and_then(|s| match parse_bool(&s.text) {
+                Some(b) => visitor.visit_bool(b),
+                None => Err(de::Error::invalid_type(self.unexpected(), &"true or false")),
+            });
         self.locate(result)
     }
 
@@ -349,7 +361,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let result = self.scalar().and_then(|s| visitor.visit_str(&s.text));
+        let result = self
+            .scalar(&visitor)
+            .and_then(|s| visitor.visit_str(&s.text));
         self.locate(result)
     }
 
@@ -440,7 +454,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     ) -> Result<V::Value, DeError> {
         // Only unit variants are used in the file format: an enum is a plain word.
         let result = self
-            .scalar()
+            .scalar(&visitor)
             .and_then(|s| visitor.visit_enum(de::value::StrDeserializer::<DeError>::new(&s.text)));
         self.locate(result)
     }

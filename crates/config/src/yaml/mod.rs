@@ -12,7 +12,7 @@
 pub(crate) mod de;
 
 use granit_parser::{Event, Parser, ScalarStyle};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::env::{Env, expand};
 use crate::error::ConfigError;
@@ -313,6 +313,7 @@ pub(crate) fn expand_env(
             }
             Err(message) => {
                 s.poisoned = true;
+                s.plain = false;
                 s.text.clear();
                 errors.push(ConfigError::new(path, message).at_line(Some(line)));
             }
@@ -331,23 +332,35 @@ pub(crate) fn expand_env(
     }
 }
 
-/// Path → line of every node, so validation errors found after deserialization can still
-/// point at a line. Mapping values are indexed at their key's line (where the reader looks).
-pub(crate) fn index_lines(node: &Node, path: &str, out: &mut HashMap<String, u32>) {
+/// What validation needs to know about the file after deserialization: the line of every
+/// path, and which values came from the environment (never echoed in messages).
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub lines: HashMap<String, u32>,
+    pub from_env: HashSet<String>,
+}
+
+/// Indexes `node` at `path` into `out`. Mapping values are indexed at their key's line (where
+/// the reader looks).
+pub(crate) fn index(node: &Node, path: &str, out: &mut Index) {
     match &node.kind {
-        NodeKind::Scalar(_) => {}
+        NodeKind::Scalar(s) => {
+            if s.from_env {
+                out.from_env.insert(path.to_owned());
+            }
+        }
         NodeKind::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let child = index_path(path, i);
-                out.entry(child.clone()).or_insert(item.line);
-                index_lines(item, &child, out);
+                out.lines.entry(child.clone()).or_insert(item.line);
+                index(item, &child, out);
             }
         }
         NodeKind::Map(entries) => {
             for (k, v) in entries {
                 let child = key_path(path, k.key_text().unwrap_or("?"));
-                out.entry(child.clone()).or_insert(k.line);
-                index_lines(v, &child, out);
+                out.lines.entry(child.clone()).or_insert(k.line);
+                index(v, &child, out);
             }
         }
     }
