@@ -200,9 +200,25 @@ pub fn defaults(env: &dyn Env) -> Config {
                 config.warnings.push(error);
             }
             for (name, error) in skipped {
+                let field = error.path.rsplit('.').next().unwrap_or_default();
+                let vars = CANDIDATES
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| {
+                        c.key_vars
+                            .iter()
+                            .chain(&c.url_var)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .unwrap_or_default();
                 config.warnings.push(ConfigError::new(
                     format!("providers.{name}"),
-                    format!("left out of the embedded defaults: {}", error.message),
+                    format!(
+                        "left out of the embedded defaults: its {field} (from {vars}) {}",
+                        error.message
+                    ),
                 ));
             }
             return config;

@@ -25,7 +25,9 @@ pub enum TranslationMode {
 }
 
 /// The whole validated configuration: one immutable snapshot.
-#[derive(Debug, Clone)]
+///
+/// `PartialEq` lets a reload tell "file touched but unchanged" from a real change.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Listener and request limits.
     pub server: Server,
