@@ -292,6 +292,19 @@ impl Usage {
     pub fn total_tokens(&self) -> u64 {
         self.input_tokens.saturating_add(self.output_tokens)
     }
+
+    /// Folds another report of the same call's usage into this one, field by field keeping the
+    /// larger count. Use it for providers whose stream reports are cumulative but partial
+    /// (Anthropic's `message_start` carries the input side, `message_delta` the output).
+    pub fn merge_max(&mut self, other: &Usage) {
+        self.input_tokens = self.input_tokens.max(other.input_tokens);
+        self.output_tokens = self.output_tokens.max(other.output_tokens);
+        self.cached_input_tokens = self.cached_input_tokens.max(other.cached_input_tokens);
+        self.cache_creation_input_tokens = self
+            .cache_creation_input_tokens
+            .max(other.cache_creation_input_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.max(other.reasoning_tokens);
+    }
 }
 
 /// One step of a streamed response, independent of the wire format.
@@ -309,11 +322,20 @@ pub enum StreamEvent {
         created: i64,
     },
     /// Text appended to choice `choice`.
-    TextDelta { choice: u32, text: String },
+    TextDelta {
+        choice: u32,
+        text: String,
+    },
     /// Reasoning text appended to choice `choice`.
-    ThinkingDelta { choice: u32, text: String },
+    ThinkingDelta {
+        choice: u32,
+        text: String,
+    },
     /// The signature closing a thinking block (Anthropic).
-    ThinkingSignature { choice: u32, signature: String },
+    ThinkingSignature {
+        choice: u32,
+        signature: String,
+    },
     /// A new tool call starts; `index` numbers the calls of this choice from 0.
     ToolCallStart {
         choice: u32,
@@ -328,8 +350,14 @@ pub enum StreamEvent {
         arguments: String,
     },
     /// OpenAI `refusal` text.
-    RefusalDelta { choice: u32, text: String },
-    Finish { choice: u32, reason: FinishReason },
+    RefusalDelta {
+        choice: u32,
+        text: String,
+    },
+    Finish {
+        choice: u32,
+        reason: FinishReason,
+    },
     Usage(Usage),
     /// The upstream failed mid-stream (or sent an in-stream error event).
     Error(StreamError),

@@ -37,6 +37,29 @@ pub(crate) fn derive(prefix: &str, parts: &[&[u8]]) -> String {
     out
 }
 
+/// An id for a response that arrived without one, derived from its model, creation time and
+/// content, so the same answer always gets the same id.
+pub(crate) fn derive_response_id(prefix: &str, resp: &crate::canonical::ChatResponse) -> String {
+    use crate::canonical::Part;
+    let created = resp.created.to_string();
+    let mut parts: Vec<&[u8]> = vec![resp.model.as_bytes(), created.as_bytes()];
+    for choice in &resp.choices {
+        for part in &choice.content {
+            match part {
+                Part::Text { text, .. } | Part::Thinking { text, .. } => {
+                    parts.push(text.as_bytes());
+                }
+                Part::ToolCall(call) => {
+                    parts.push(call.name.as_bytes());
+                    parts.push(call.arguments.as_bytes());
+                }
+                _ => {}
+            }
+        }
+    }
+    derive(prefix, &parts)
+}
+
 /// Makes `id` acceptable where only `[A-Za-z0-9_-]` is allowed (Anthropic tool ids), replacing
 /// every other character with `_`. Ids that are already valid are returned unchanged, so ids
 /// round-trip between APIs.

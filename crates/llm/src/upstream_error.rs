@@ -89,10 +89,12 @@ fn from_json(
     };
     let message = message?;
     let kind_str = inner.get("type").and_then(text);
-    let code = inner
-        .get("code")
-        .and_then(text)
-        .or_else(|| inner.get("status").and_then(text).filter(|s| !is_number(s)));
+    // Azure and Google send numeric codes (the HTTP status again); the string code or
+    // Google's `status` name is the informative one.
+    let code = ["code", "status"]
+        .iter()
+        .filter_map(|k| inner.get(*k).and_then(text))
+        .find(|c| !is_number(c));
     let param = inner.get("param").and_then(text);
     let by_status = ErrorKind::from_status(status);
     let specific_status = !matches!(by_status, ErrorKind::Upstream | ErrorKind::InvalidRequest);
@@ -106,7 +108,7 @@ fn from_json(
         status,
         kind,
         message,
-        code: code.filter(|c| !is_number(c)).or(kind_str),
+        code: code.or(kind_str),
         param,
     })
 }

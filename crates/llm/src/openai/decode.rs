@@ -90,14 +90,14 @@ impl ChatStreamDecoder {
             if let Some(delta) = choice.delta {
                 self.on_delta(c, delta, out);
             }
-            if let Some(reason) = choice.finish_reason {
-                if !self.finished.contains(&c) {
-                    self.finished.push(c);
-                    out.push(StreamEvent::Finish {
-                        choice: c,
-                        reason: wire::finish_reason(&reason),
-                    });
-                }
+            if let Some(reason) = choice.finish_reason
+                && !self.finished.contains(&c)
+            {
+                self.finished.push(c);
+                out.push(StreamEvent::Finish {
+                    choice: c,
+                    reason: wire::finish_reason(&reason),
+                });
             }
         }
         if let Some(usage) = chunk.usage {

@@ -140,29 +140,13 @@ pub fn render_chat_response(resp: &ChatResponse, model: &str) -> Vec<u8> {
     })
 }
 
-/// The response id, or one derived from the response's content when it has none.
-pub(crate) fn response_id(resp: &ChatResponse) -> Cow<'_, str> {
-    if !resp.id.is_empty() {
-        return Cow::Borrowed(&resp.id);
+/// The response id, or a `chatcmpl-` id derived from the response's content when it has none.
+fn response_id(resp: &ChatResponse) -> Cow<'_, str> {
+    if resp.id.is_empty() {
+        Cow::Owned(ids::derive_response_id("chatcmpl-", resp))
+    } else {
+        Cow::Borrowed(&resp.id)
     }
-    let mut parts: Vec<&[u8]> = vec![resp.model.as_bytes()];
-    let created = resp.created.to_string();
-    parts.push(created.as_bytes());
-    for choice in &resp.choices {
-        for part in &choice.content {
-            match part {
-                Part::Text { text, .. } | Part::Thinking { text, .. } => {
-                    parts.push(text.as_bytes())
-                }
-                Part::ToolCall(call) => {
-                    parts.push(call.name.as_bytes());
-                    parts.push(call.arguments.as_bytes());
-                }
-                _ => {}
-            }
-        }
-    }
-    Cow::Owned(ids::derive("chatcmpl-", &parts))
 }
 
 fn render_choice<'a>(choice: &'a Choice, response_id: &str) -> RenderChoice<'a> {
