@@ -5,15 +5,12 @@ use crate::error::UpstreamError;
 
 use super::wire::ApiError;
 
-/// How much of a non-JSON error body (an HTML page from a proxy, plain text) is kept.
-const MAX_RAW_MESSAGE: usize = 500;
-
 /// Parses an error answer of the Gemini API.
 ///
 /// Runs on every non-2xx upstream answer. Accepts Google's `{"error": {"code", "message",
 /// "status", "details"}}`, the same wrapped in a one-element array (as the streaming endpoint
-/// sends it without `alt=sse`), and anything else (HTML, plain text, empty), which becomes a
-/// message quoting the start of the body. Never fails.
+/// sends it without `alt=sse`), and anything else (HTML from a proxy, plain text, empty), which
+/// becomes a message describing the body as for every other provider. Never fails.
 ///
 /// The kind comes from Google's canonical `status` string when present (see
 /// [`kind_for_status`]), else from the HTTP status. An `API_KEY_INVALID` reason is an
@@ -22,13 +19,7 @@ const MAX_RAW_MESSAGE: usize = 500;
 pub fn parse_error(status: u16, body: &[u8]) -> UpstreamError {
     match api_error(body) {
         Some(error) => from_api_error(status, error),
-        None => UpstreamError {
-            status,
-            kind: ErrorKind::from_status(status),
-            message: raw_message(status, body),
-            code: None,
-            param: None,
-        },
+        None => crate::upstream_error::parse(status, body, "Gemini", kind_for_status),
     }
 }
 
@@ -110,20 +101,6 @@ pub(super) fn kind_for_status(status: &str) -> Option<ErrorKind> {
     })
 }
 
-fn raw_message(status: u16, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return format!("Gemini answered HTTP {status} with an empty body");
-    }
-    let mut end = text.len().min(MAX_RAW_MESSAGE);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let ellipsis = if end < text.len() { "…" } else { "" };
-    format!("Gemini answered HTTP {status}: {}{ellipsis}", &text[..end])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,24 +155,22 @@ mod tests {
     }
 
     #[test]
-    fn non_json_bodies_are_quoted() {
-        let err = parse_error(502, b"<html><body>Bad Gateway</body></html>\n");
+    fn non_google_bodies_are_described() {
+        let err = parse_error(502, b"<html><title>502 Bad Gateway</title></html>\n");
         assert_eq!(err.kind, ErrorKind::Upstream);
-        assert_eq!(
-            err.message,
-            "Gemini answered HTTP 502: <html><body>Bad Gateway</body></html>"
+        assert!(
+            err.message.starts_with("Gemini returned HTTP 502"),
+            "{}",
+            err.message
         );
+        assert!(err.message.contains("Bad Gateway"), "{}", err.message);
         assert_eq!(err.code, None);
-        let err = parse_error(500, b"");
-        assert_eq!(err.message, "Gemini answered HTTP 500 with an empty body");
-        let long = "é".repeat(400);
-        let err = parse_error(500, long.as_bytes());
-        assert!(err.message.ends_with('…'));
-        // A JSON body that is not an error object is quoted too.
+        let err = parse_error(503, b"");
+        assert_eq!(err.kind, ErrorKind::Overloaded);
+        assert!(err.message.contains("empty body"), "{}", err.message);
+        let err = parse_error(500, "é".repeat(4000).as_bytes());
+        assert!(err.message.len() < 2000);
         let err = parse_error(500, br#"{"candidates": []}"#);
-        assert_eq!(
-            err.message,
-            r#"Gemini answered HTTP 500: {"candidates": []}"#
-        );
+        assert!(err.message.contains("candidates"), "{}", err.message);
     }
 }

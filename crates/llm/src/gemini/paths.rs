@@ -1,14 +1,13 @@
-//! Field paths in the caller's API, for `Converted::dropped` and error `param`s.
-//!
-//! A canonical request does not remember where each of its parts came from, so the paths are
-//! rebuilt from what the OpenAI and Anthropic parsers are known to produce: OpenAI keeps one
-//! canonical message per wire message (tool calls and `reasoning_content` beside `content`);
-//! Anthropic's top-level `system` becomes leading system messages and every content block one
-//! part. Requests built in code (`source: None`) are described in OpenAI's terms.
+//! Field paths in the caller's API, for `Converted::dropped` and error `param`s: the crate's
+//! message and part paths (see [`crate::paths`]) plus the few deeper fields only the Gemini
+//! builder reports.
 
-use crate::canonical::{ChatRequest, Part, Role, WireApi};
+use crate::canonical::{ChatRequest, WireApi};
 
-/// Whether paths are written in Anthropic Messages terms (else OpenAI Chat Completions terms).
+pub(super) use crate::paths::{message, part};
+
+/// Whether paths are written in Anthropic Messages terms (else OpenAI Chat Completions terms,
+/// also used for requests built in code).
 fn anthropic(req: &ChatRequest) -> bool {
     req.source == Some(WireApi::AnthropicMessages)
 }
@@ -20,57 +19,6 @@ pub(super) fn field(req: &ChatRequest, openai: &str, anthropic_name: &str) -> St
     } else {
         openai.to_owned()
     }
-}
-
-/// `messages[i]` in the caller's numbering (Anthropic's come after its hoisted `system`).
-pub(super) fn message(req: &ChatRequest, i: usize) -> String {
-    if !anthropic(req) {
-        return format!("messages[{i}]");
-    }
-    let is_system = |role: Role| matches!(role, Role::System | Role::Developer);
-    if req.messages.get(i).is_some_and(|m| is_system(m.role)) {
-        return "system".to_owned();
-    }
-    let hoisted = req.messages[..i.min(req.messages.len())]
-        .iter()
-        .filter(|m| is_system(m.role))
-        .count();
-    format!("messages[{}]", i - hoisted)
-}
-
-/// The path of part `j` of message `i`: a content block (`messages[i].content[j]`), an OpenAI
-/// tool call (`messages[i].tool_calls[k]`) or OpenAI `reasoning_content`.
-pub(super) fn part(req: &ChatRequest, i: usize, j: usize) -> String {
-    let msg = message(req, i);
-    if anthropic(req) {
-        return format!("{msg}.content[{j}]");
-    }
-    let parts = req.messages.get(i).map_or(&[][..], |m| &m.content[..]);
-    let before = &parts[..j.min(parts.len())];
-    match parts.get(j) {
-        Some(Part::ToolCall(_)) => {
-            let k = before
-                .iter()
-                .filter(|p| matches!(p, Part::ToolCall(_)))
-                .count();
-            format!("{msg}.tool_calls[{k}]")
-        }
-        Some(Part::Thinking { .. } | Part::RedactedThinking { .. }) => {
-            format!("{msg}.reasoning_content")
-        }
-        _ => {
-            let k = before.iter().filter(|p| is_openai_content(p)).count();
-            format!("{msg}.content[{k}]")
-        }
-    }
-}
-
-/// Whether a part sits in OpenAI's `content` array (rather than beside it).
-fn is_openai_content(part: &Part) -> bool {
-    !matches!(
-        part,
-        Part::ToolCall(_) | Part::Thinking { .. } | Part::RedactedThinking { .. }
-    )
 }
 
 /// The arguments of the tool call at part `j` of message `i`.
@@ -124,7 +72,7 @@ pub(super) fn tool_field(req: &ChatRequest, k: usize, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canonical::{Message, ToolCall};
+    use crate::canonical::{Message, Part, Role, ToolCall};
 
     fn msg(role: Role, content: Vec<Part>) -> Message {
         Message {

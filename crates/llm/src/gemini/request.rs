@@ -4,14 +4,15 @@ use std::borrow::Cow;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::Converted;
 use crate::canonical::{
     ChatRequest, MediaSource, Message, Part, ResponseFormat, Role, ToolChoice, ToolResult, WireApi,
 };
 use crate::error::ConvertError;
+use crate::extra::{Extras, TopLevel};
 
 use super::{SKIP_THOUGHT_SIGNATURE, paths, schema};
 
@@ -22,14 +23,14 @@ struct GenerateRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     system_instruction: Option<Content<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    tools: Vec<Tools<'a>>,
+    tools: Vec<ToolEntry<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_config: Option<ToolConfig<'a>>,
     #[serde(skip_serializing_if = "GenerationConfig::is_empty")]
     generation_config: GenerationConfig<'a>,
     /// Fields of a request that arrived in Gemini's own format, forwarded verbatim.
     #[serde(flatten)]
-    extra: Map<String, Value>,
+    extra: TopLevel<'a>,
 }
 
 /// The top-level fields this builder writes; extra fields with these names are never forwarded.
@@ -125,6 +126,15 @@ impl Serialize for ResultValue<'_> {
             }
         }
     }
+}
+
+/// One element of `tools`: the function declarations, or a Gemini tool forwarded verbatim from
+/// a request in Gemini's own format (`googleSearch`, `codeExecution`...).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ToolEntry<'a> {
+    Functions(Tools<'a>),
+    Raw(&'a Value),
 }
 
 #[derive(Serialize)]
@@ -246,8 +256,9 @@ struct ThinkingConfig {
 ///   `seed` outside Gemini's 32-bit range, `top_logprobs` without `logprobs`, message `name`s,
 ///   thinking blocks and their signatures (Gemini cannot take them back), `strict` on tools, a
 ///   `json_schema` description, an unknown reasoning effort, `tool_choice` without tools, and
-///   every extra field unless the request arrived in Gemini's own format (then they are
-///   forwarded). Anthropic `cache_control` markers are left out silently (cost, not meaning).
+///   every extra field (by its path) unless the request arrived in Gemini's own format (then
+///   top-level ones are forwarded and `tools[N]` entries join `tools`). Anthropic
+///   `cache_control` markers are left out silently (cost, not meaning).
 ///
 /// Fails with [`ConvertError`] when the conversation has no user or assistant content, when tool
 /// call arguments are not a JSON object, or when a tool result's function cannot be named.
@@ -301,19 +312,15 @@ pub fn build_generate_request(req: &ChatRequest) -> Result<Converted, ConvertErr
         }
     }
 
-    let tools = function_declarations(req, &mut dropped);
+    let mut tools: Vec<ToolEntry<'_>> = function_declarations(req, &mut dropped)
+        .map(ToolEntry::Functions)
+        .into_iter()
+        .collect();
     let tool_config = tool_config(req, !tools.is_empty(), &mut dropped);
     let generation_config = generation_config(req, &mut dropped);
-    let mut extra = Map::new();
-    for (key, value) in &req.extra {
-        if req.source == Some(WireApi::GeminiGenerate) {
-            if !BUILT_FIELDS.contains(&key.as_str()) {
-                extra.insert(key.clone(), value.clone());
-            }
-        } else {
-            dropped.push(key.clone());
-        }
-    }
+    let native = req.source == Some(WireApi::GeminiGenerate);
+    let extras = Extras::split(&req.extra, native, &BUILT_FIELDS, &mut dropped);
+    tools.extend(extras.tools.into_iter().map(ToolEntry::Raw));
     let body = GenerateRequest {
         contents,
         system_instruction: (!system.is_empty()).then_some(Content {
@@ -323,7 +330,7 @@ pub fn build_generate_request(req: &ChatRequest) -> Result<Converted, ConvertErr
         tools,
         tool_config,
         generation_config,
-        extra,
+        extra: extras.top_level,
     };
     Ok(Converted {
         body: serde_json::to_vec(&body).map_err(|e| {
@@ -545,9 +552,9 @@ fn call_name<'a>(req: &'a ChatRequest, id: &str) -> Option<&'a str> {
         })
 }
 
-fn function_declarations<'a>(req: &'a ChatRequest, dropped: &mut Vec<String>) -> Vec<Tools<'a>> {
+fn function_declarations<'a>(req: &'a ChatRequest, dropped: &mut Vec<String>) -> Option<Tools<'a>> {
     if req.tools.is_empty() {
-        return Vec::new();
+        return None;
     }
     let declarations = req
         .tools
@@ -564,9 +571,9 @@ fn function_declarations<'a>(req: &'a ChatRequest, dropped: &mut Vec<String>) ->
             }
         })
         .collect();
-    vec![Tools {
+    Some(Tools {
         function_declarations: declarations,
-    }]
+    })
 }
 
 fn tool_config<'a>(
