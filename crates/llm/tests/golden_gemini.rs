@@ -1,7 +1,10 @@
 //! Golden tests of the Gemini translation: every fixture is converted and compared with a
 //! reviewed snapshot under `tests/snapshots/gemini/` (the snapshots are the spec).
 //!
-//! * `fixtures/responses/gemini/*.json` → canonical `ChatResponse`.
+//! * `fixtures/requests/{openai,anthropic}/*.json` → parsed by that API's parser, built for
+//!   Gemini: the body and the dropped fields (or the error).
+//! * `fixtures/responses/gemini/*.json` → canonical `ChatResponse`, and that response rendered
+//!   for OpenAI and Anthropic callers.
 //! * `fixtures/streams/gemini/*.sse` → canonical stream events, identical whatever the byte
 //!   chunking of the body.
 
@@ -10,9 +13,13 @@
 
 use std::path::Path;
 
-use portcullis_llm::gemini::{GenerateStreamDecoder, parse_generate_response};
+use portcullis_llm::gemini::{
+    GenerateStreamDecoder, build_generate_request, parse_generate_response,
+};
 use portcullis_llm::sse::SseDecoder;
-use portcullis_llm::{StreamDecoder, StreamEvent, UpstreamError};
+use portcullis_llm::{
+    ChatRequest, RequestError, StreamDecoder, StreamEvent, UpstreamError, anthropic, openai,
+};
 use serde_json::{Value, json};
 
 /// The upstream model the fixtures pretend to have called.
@@ -59,11 +66,52 @@ fn upstream_error(error: &UpstreamError) -> Value {
     })
 }
 
+/// The Gemini body built from a parsed request, with what was dropped, or why it failed.
+fn built_for_gemini(parsed: Result<ChatRequest, RequestError>) -> Value {
+    let request = match parsed {
+        Ok(request) => request,
+        Err(error) => {
+            return json!({"parse_error": {"message": error.message, "param": error.param}});
+        }
+    };
+    match build_generate_request(&request) {
+        Ok(converted) => json!({
+            "body": serde_json::from_slice::<Value>(&converted.body).unwrap(),
+            "dropped": converted.dropped,
+        }),
+        Err(error) => json!({"convert_error": {"message": error.message, "param": error.param}}),
+    }
+}
+
 #[test]
-fn responses_parse_to_canonical() {
+fn openai_requests_build_for_gemini() {
+    for (name, body) in fixtures("requests/openai", "json") {
+        let value = built_for_gemini(openai::parse_chat_request(&body));
+        snapshot(&format!("request__openai__{name}"), &value);
+    }
+}
+
+#[test]
+fn anthropic_requests_build_for_gemini() {
+    for (name, body) in fixtures("requests/anthropic", "json") {
+        let value = built_for_gemini(anthropic::parse_messages_request(&body));
+        snapshot(&format!("request__anthropic__{name}"), &value);
+    }
+}
+
+#[test]
+fn responses_parse_to_canonical_and_render_for_callers() {
     for (name, body) in fixtures("responses/gemini", "json") {
         let value = match parse_generate_response(&body, MODEL) {
-            Ok(response) => serde_json::to_value(&response).unwrap(),
+            Ok(response) => json!({
+                "canonical": serde_json::to_value(&response).unwrap(),
+                "openai": serde_json::from_slice::<Value>(
+                    &openai::render_chat_response(&response, "gpt-4o")
+                ).unwrap(),
+                "anthropic": serde_json::from_slice::<Value>(
+                    &anthropic::render_messages_response(&response, "claude-sonnet-4-5")
+                ).unwrap(),
+            }),
             Err(error) => upstream_error(&error),
         };
         snapshot(&format!("response__{name}"), &value);

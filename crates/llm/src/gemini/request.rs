@@ -358,24 +358,25 @@ fn message_parts<'a>(
                     });
                 }
             }
-            Part::Image { source, detail } => {
-                if detail.as_deref().is_some_and(|d| d != "auto") {
-                    dropped.push(format!("{}.image_url.detail", paths::part(req, i, j)));
+            // A part Gemini cannot read is reported whole; otherwise its unsupported details.
+            Part::Image { source, detail } => match media(source) {
+                Some(media) => {
+                    if detail.as_deref().is_some_and(|d| d != "auto") {
+                        dropped.push(format!("{}.image_url.detail", paths::part(req, i, j)));
+                    }
+                    parts.push(media);
                 }
-                match media(source) {
-                    Some(media) => parts.push(media),
-                    None => dropped.push(paths::part(req, i, j)),
+                None => dropped.push(paths::part(req, i, j)),
+            },
+            Part::Document { source, name } => match media(source) {
+                Some(media) => {
+                    if name.is_some() {
+                        dropped.push(paths::document_name(req, i, j));
+                    }
+                    parts.push(media);
                 }
-            }
-            Part::Document { source, name } => {
-                if name.is_some() {
-                    dropped.push(paths::document_name(req, i, j));
-                }
-                match media(source) {
-                    Some(media) => parts.push(media),
-                    None => dropped.push(paths::part(req, i, j)),
-                }
-            }
+                None => dropped.push(paths::part(req, i, j)),
+            },
             Part::ToolCall(call) => parts.push(PartOut {
                 function_call: Some(FunctionCall {
                     name: &call.name,
