@@ -24,6 +24,16 @@ pub enum TranslationMode {
     Strict,
 }
 
+impl TranslationMode {
+    /// The word used in the file (`lenient`, `strict`), for logs and headers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lenient => "lenient",
+            Self::Strict => "strict",
+        }
+    }
+}
+
 /// The whole validated configuration: one immutable snapshot.
 ///
 /// `PartialEq` lets a reload tell "file touched but unchanged" from a real change.
@@ -159,6 +169,21 @@ pub enum ProviderKind {
     Gemini,
     /// The built-in deterministic provider: no network.
     Mock,
+}
+
+impl ProviderKind {
+    /// A stable lowercase name (`openai`, `openai_compatible`, `azure`, `anthropic`, `gemini`,
+    /// `mock`), for logs and metric labels (bounded cardinality).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::OpenAiCompatible => "openai_compatible",
+            Self::Azure => "azure",
+            Self::Anthropic => "anthropic",
+            Self::Gemini => "gemini",
+            Self::Mock => "mock",
+        }
+    }
 }
 
 /// One upstream provider (`providers.<name>`), fully defaulted.
@@ -376,6 +401,12 @@ mod tests {
         assert!(ModelPattern::parse("a**").is_err());
         assert!(ModelPattern::parse("").is_err());
         assert!(ModelPattern::parse("a b").is_err());
+    }
+
+    #[test]
+    fn names_match_the_file() {
+        assert_eq!(TranslationMode::Strict.as_str(), "strict");
+        assert_eq!(ProviderKind::OpenAiCompatible.as_str(), "openai_compatible");
     }
 
     #[test]

@@ -12,6 +12,8 @@ mod example;
 #[cfg(test)]
 mod many_errors;
 #[cfg(test)]
+mod robustness;
+#[cfg(test)]
 mod rules;
 #[cfg(test)]
 mod secrets;
