@@ -243,6 +243,9 @@ impl StreamDecoder for MessagesStreamDecoder {
                         "the upstream reported a stream error: {}",
                         event.data.trim()
                     )
+                } else if e.is_eof() {
+                    // What a body cut mid-event looks like once the SSE decoder flushes it.
+                    String::from("stream cut: the upstream stream ended inside an event")
                 } else {
                     format!("the upstream sent a stream event that is not valid: {e}")
                 };

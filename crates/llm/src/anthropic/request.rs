@@ -518,10 +518,13 @@ impl MessageParser {
             }
             "thinking" => {
                 let text = take_string(&mut obj, "thinking")?;
+                // An empty signature (what renderers write for thinking from other providers) is
+                // no signature: Anthropic would reject it.
                 let signature = match obj.remove("signature") {
                     Some(v) => json::opt_string(v, &join(path, "signature"))?,
                     None => None,
-                };
+                }
+                .filter(|s| !s.is_empty());
                 Part::Thinking { text, signature }
             }
             "redacted_thinking" => Part::RedactedThinking {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::wire::{self, RenderUsage, WireUsage};
-use crate::canonical::{ChatResponse, Choice, Part, ToolCall, Usage};
+use crate::canonical::{ChatResponse, Choice, FinishReason, Part, ToolCall, Usage};
 use crate::error::UpstreamError;
 use crate::{ids, json};
 
@@ -81,7 +81,7 @@ pub fn parse_messages_response(body: &[u8]) -> Result<ChatResponse, UpstreamErro
 /// `input_tokens` without cache reads and writes).
 ///
 /// Only the first choice is rendered (Anthropic has no `n`). An OpenAI `refusal` becomes a text
-/// block. Tool ids are kept as they are (the caller sends them back and the upstream must
+/// block and stop reason `refusal`; empty text parts are left out. Tool ids are kept as they are (the caller sends them back and the upstream must
 /// recognise them); tool arguments that are not a JSON object are rendered as `input` holding
 /// the arguments text, so nothing is lost.
 pub fn render_messages_response(resp: &ChatResponse, model: &str) -> Vec<u8> {
@@ -91,6 +91,8 @@ pub fn render_messages_response(resp: &ChatResponse, model: &str) -> Vec<u8> {
     if let Some(choice) = choice {
         for (k, part) in choice.content.iter().enumerate() {
             match part {
+                // Anthropic never sends empty text blocks (and rejects them when sent back).
+                Part::Text { text, .. } if text.is_empty() => {}
                 Part::Text { text, .. } => content.push(RenderBlock::Text { text }),
                 Part::Thinking { text, signature } => content.push(RenderBlock::Thinking {
                     thinking: text,
@@ -118,7 +120,10 @@ pub fn render_messages_response(resp: &ChatResponse, model: &str) -> Vec<u8> {
             content.push(RenderBlock::Text { text: refusal });
         }
     }
+    let refused = choice.is_some_and(|c| c.refusal.is_some());
     let (stop_reason, stop_sequence) = match choice.and_then(|c| c.finish_reason.as_ref()) {
+        // OpenAI reports a refusal with `stop`; Anthropic has a reason for it.
+        Some(FinishReason::EndTurn) if refused => (Some("refusal"), None),
         Some(reason) => {
             let (reason, sequence) = wire::render_stop_reason(reason);
             (Some(reason), sequence)

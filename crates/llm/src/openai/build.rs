@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -204,7 +206,13 @@ impl<'r> MessageBuilder<'r, '_> {
                 }
                 Part::Document { source, name } if !text_only => {
                     match wire_document(source, name.as_deref()) {
-                        Some(part) => parts.push(part),
+                        Some(part) => {
+                            if matches!(part, WirePart::OwnedText { .. }) && name.is_some() {
+                                let path = paths::part(self.req, self.index, j);
+                                self.dropped.push(format!("{path}.title"));
+                            }
+                            parts.push(part);
+                        }
                         None => self.drop_part(j),
                     }
                 }
@@ -305,12 +313,17 @@ fn media_url(source: &MediaSource) -> Cow<'_, str> {
     }
 }
 
-/// A document as an OpenAI part: audio as `input_audio`, anything else inline as a `file`.
-/// URLs cannot be given to OpenAI as files: `None`.
+/// A document as an OpenAI part: audio as `input_audio`, plain text (which OpenAI's `file`
+/// parts do not take) as a text part, anything else inline as a `file`. URLs cannot be given to
+/// OpenAI as files: `None`.
 fn wire_document<'a>(source: &'a MediaSource, name: Option<&'a str>) -> Option<WirePart<'a>> {
     let MediaSource::Base64 { media_type, data } = source else {
         return None;
     };
+    if media_type.starts_with("text/") {
+        let text = String::from_utf8(BASE64.decode(data).ok()?).ok()?;
+        return Some(WirePart::OwnedText { text });
+    }
     if let Some(subtype) = media_type.strip_prefix("audio/") {
         let format = match subtype {
             "mpeg" | "mp3" => "mp3",
@@ -441,6 +454,10 @@ enum WirePart<'a> {
         text: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         cache_control: Option<&'a Value>,
+    },
+    #[serde(rename = "text")]
+    OwnedText {
+        text: String,
     },
     ImageUrl {
         image_url: ImageUrl<'a>,

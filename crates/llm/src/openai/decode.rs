@@ -204,11 +204,14 @@ impl StreamDecoder for ChatStreamDecoder {
         let chunk: WireChunk = match serde_json::from_str(data) {
             Ok(chunk) => chunk,
             Err(e) => {
-                self.fail(
-                    ErrorKind::Upstream,
-                    format!("the upstream sent a stream chunk that is not valid: {e}"),
-                    out,
-                );
+                // A chunk whose JSON stops short is what a body cut mid-event looks like once
+                // the SSE decoder flushes its last line.
+                let message = if e.is_eof() {
+                    String::from("stream cut: the upstream stream ended inside a chunk")
+                } else {
+                    format!("the upstream sent a stream chunk that is not valid: {e}")
+                };
+                self.fail(ErrorKind::Upstream, message, out);
                 return;
             }
         };
