@@ -16,8 +16,9 @@
 //! * Gemini 3 rejects a function call replayed in history without its thought signature. Callers
 //!   of the OpenAI and Anthropic APIs cannot hand one back, so the first function call of every
 //!   model turn carries the documented validator-skipping signature instead.
-//! * Images and documents by URL reach Gemini only when it can read them itself (`gs://` and
-//!   Gemini Files API URLs, as `fileData`); any other URL is left out and reported as dropped.
+//! * Images and documents by URL go as `fileData`, which Gemini fetches itself: `gs://`, Gemini
+//!   Files API and (since January 2026) public or pre-signed HTTPS URLs whose file type is known
+//!   from the extension. Any other URL is left out and reported as dropped.
 
 mod embeddings;
 mod error;

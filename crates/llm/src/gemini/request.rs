@@ -235,9 +235,11 @@ struct ThinkingConfig {
 ///   were. User and tool messages → `user` turns, assistant messages → `model` turns; adjacent
 ///   turns of the same role are merged, as Gemini wants alternating turns. Empty texts are left
 ///   out (Gemini rejects empty parts).
-/// * Base64 images and documents → `inlineData`; URLs → `fileData` for `gs://` and Gemini Files
-///   API URLs, `inlineData` for `data:` URLs; any other URL cannot be read by Gemini and the part
-///   is dropped (reported). Image `detail` and document names have no Gemini field (reported).
+/// * Base64 images and documents → `inlineData` (also `data:` URLs); `gs://` and Gemini Files API
+///   URLs → `fileData`; other HTTPS URLs → `fileData` too, as Gemini now fetches public and
+///   pre-signed URLs itself, when the MIME type is known from the file extension (Gemini needs
+///   it); any other URL is dropped (reported). Image `detail` and document names have no Gemini
+///   field (reported).
 /// * Assistant tool calls → `functionCall` (the arguments text must be a JSON object, else
 ///   [`ConvertError`] naming the field); the first call of each model turn carries
 ///   [`super::SKIP_THOUGHT_SIGNATURE`]. Tool results → `functionResponse` with the function name
@@ -404,14 +406,16 @@ fn message_parts<'a>(
 
 /// An image or document as inline bytes or a file reference; `None` if Gemini cannot read it.
 fn media(source: &MediaSource) -> Option<PartOut<'_>> {
-    match source {
-        MediaSource::Base64 { media_type, data } => Some(PartOut {
-            inline_data: Some(Blob {
-                mime_type: media_type,
-                data,
-            }),
-            ..PartOut::default()
-        }),
+    let (mime_type, file_uri) = match source {
+        MediaSource::Base64 { media_type, data } => {
+            return Some(PartOut {
+                inline_data: Some(Blob {
+                    mime_type: media_type,
+                    data,
+                }),
+                ..PartOut::default()
+            });
+        }
         MediaSource::Url { url } => {
             if let Some((mime_type, data)) = data_url(url) {
                 return Some(PartOut {
@@ -419,15 +423,20 @@ fn media(source: &MediaSource) -> Option<PartOut<'_>> {
                     ..PartOut::default()
                 });
             }
-            gemini_readable(url).then(|| PartOut {
-                file_data: Some(FileData {
-                    mime_type: mime_from_extension(url),
-                    file_uri: url,
-                }),
-                ..PartOut::default()
-            })
+            match url_kind(url)? {
+                // Gemini knows the type of its own files and of Cloud Storage objects.
+                UrlKind::Google => (mime_from_extension(url), url),
+                UrlKind::External => (Some(mime_from_extension(url)?), url),
+            }
         }
-    }
+    };
+    Some(PartOut {
+        file_data: Some(FileData {
+            mime_type,
+            file_uri,
+        }),
+        ..PartOut::default()
+    })
 }
 
 /// Splits a base64 `data:` URL into its MIME type and data.
@@ -438,18 +447,34 @@ fn data_url(url: &str) -> Option<(&str, &str)> {
     (!mime_type.is_empty()).then_some((mime_type, data))
 }
 
-/// Whether Gemini fetches this URL itself: Cloud Storage objects and files uploaded through the
-/// Gemini Files API (`https://generativelanguage.googleapis.com/<version>/files/<id>`).
-fn gemini_readable(url: &str) -> bool {
-    if url.starts_with("gs://") {
-        return true;
-    }
-    url.strip_prefix("https://generativelanguage.googleapis.com/")
-        .and_then(|path| path.split_once('/'))
-        .is_some_and(|(_version, rest)| rest.starts_with("files/"))
+/// The URLs Gemini fetches itself.
+enum UrlKind {
+    /// Cloud Storage objects (`gs://`) and Gemini Files API files
+    /// (`https://generativelanguage.googleapis.com/<version>/files/<id>`).
+    Google,
+    /// Any other HTTPS URL: public or pre-signed, fetched by Gemini while it processes the
+    /// request (supported since January 2026), which needs to be told the MIME type.
+    External,
 }
 
-/// The MIME type of a file URL by extension, for `fileData` (where it is optional).
+fn url_kind(url: &str) -> Option<UrlKind> {
+    if url.starts_with("gs://") {
+        return Some(UrlKind::Google);
+    }
+    let files_api = url
+        .strip_prefix("https://generativelanguage.googleapis.com/")
+        .and_then(|path| path.split_once('/'))
+        .is_some_and(|(_version, rest)| rest.starts_with("files/"));
+    if files_api {
+        Some(UrlKind::Google)
+    } else if url.starts_with("https://") {
+        Some(UrlKind::External)
+    } else {
+        None
+    }
+}
+
+/// The MIME type of a file URL by its extension, for `fileData`.
 fn mime_from_extension(url: &str) -> Option<&'static str> {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();

@@ -217,7 +217,9 @@ fn media_sources_map_to_inline_or_file_data() {
             image("gs://bucket/cat.PNG"),
             image("https://generativelanguage.googleapis.com/v1beta/files/abc-123"),
             image("data:image/webp;base64,UklGR"),
-            image("https://example.com/dog.jpg"),
+            image("https://example.com/dog.jpg?size=large"),
+            image("https://example.com/render?id=7"),
+            image("http://example.com/cat.png"),
             Part::Document {
                 source: MediaSource::Base64 {
                     media_type: "application/pdf".into(),
@@ -236,6 +238,7 @@ fn media_sources_map_to_inline_or_file_data() {
             {"fileData": {"mimeType": "image/png", "fileUri": "gs://bucket/cat.PNG"}},
             {"fileData": {"fileUri": "https://generativelanguage.googleapis.com/v1beta/files/abc-123"}},
             {"inlineData": {"mimeType": "image/webp", "data": "UklGR"}},
+            {"fileData": {"mimeType": "image/jpeg", "fileUri": "https://example.com/dog.jpg?size=large"}},
             {"inlineData": {"mimeType": "application/pdf", "data": "JVBERi0"}}
         ])
     );
@@ -243,8 +246,9 @@ fn media_sources_map_to_inline_or_file_data() {
         dropped,
         [
             "messages[0].content[1].image_url.detail",
-            "messages[0].content[5]",
-            "messages[0].content[6].file.filename"
+            "messages[0].content[6]",
+            "messages[0].content[7]",
+            "messages[0].content[8].file.filename"
         ]
     );
 }

@@ -27,7 +27,7 @@ pub(super) fn function_parameters(parameters: &Value) -> Option<Cow<'_, Value>> 
                 return Some(Cow::Borrowed(parameters));
             }
             let mut owned = map.clone();
-            owned.remove("$schema");
+            owned.shift_remove("$schema");
             if add_type {
                 owned.insert("type".to_owned(), Value::String("object".to_owned()));
             }
@@ -42,7 +42,7 @@ pub(super) fn response_schema(schema: &Value) -> Cow<'_, Value> {
     match schema {
         Value::Object(map) if map.contains_key("$schema") => {
             let mut owned = map.clone();
-            owned.remove("$schema");
+            owned.shift_remove("$schema");
             Cow::Owned(Value::Object(owned))
         }
         other => Cow::Borrowed(other),

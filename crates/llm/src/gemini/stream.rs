@@ -20,8 +20,9 @@ use super::wire::{self, GenerateResponse};
 ///
 /// Gemini sends no end-of-stream marker: the stream is complete when every candidate that
 /// appeared has finished and the body ends ([`StreamDecoder::on_eof`]). A body that ends before
-/// that yields an `Error` ("stream cut"). A chunk carrying an error object, or one that is not
-/// JSON, yields an `Error`; nothing is produced after it.
+/// that yields an `Error` ("stream cut"), as does a last chunk whose JSON stops short. A chunk
+/// carrying an error object, or one that is not JSON, yields an `Error`; nothing is produced
+/// after it.
 ///
 /// `Start` is produced with the first chunk. If the very first chunk is already an error (or the
 /// body is empty), the decoder produces the `Error` alone, without `Start`, so that the gateway
@@ -171,13 +172,22 @@ impl StreamDecoder for GenerateStreamDecoder {
                     }
                 }
             }
-            Err(e) => self.fail(
-                StreamError {
-                    kind: ErrorKind::Upstream,
-                    message: format!("Gemini sent a stream chunk that is not valid: {e}"),
-                },
-                out,
-            ),
+            Err(e) => {
+                // JSON that stops short is what a body cut inside an event looks like once the
+                // SSE decoder flushes its last line.
+                let message = if e.is_eof() {
+                    "stream cut: Gemini closed the stream inside a chunk".to_owned()
+                } else {
+                    format!("Gemini sent a stream chunk that is not valid: {e}")
+                };
+                self.fail(
+                    StreamError {
+                        kind: ErrorKind::Upstream,
+                        message,
+                    },
+                    out,
+                );
+            }
         }
     }
 
