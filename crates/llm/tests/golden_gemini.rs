@@ -278,3 +278,96 @@ fn mutated_fixtures_never_panic_and_streams_still_terminate() {
         }
     }
 }
+
+/// What a caller of choice 0 ends up with: text, thinking, tool calls, finish reason, usage and
+/// how the stream ended. Ids and models are left out (each API makes its own).
+#[derive(Debug, Default, PartialEq)]
+struct Digest {
+    text: String,
+    thinking: String,
+    calls: Vec<(String, String)>,
+    finish: Option<portcullis_llm::FinishReason>,
+    usage: Option<portcullis_llm::Usage>,
+    ended: Option<&'static str>,
+}
+
+fn digest(events: &[StreamEvent]) -> Digest {
+    let mut d = Digest::default();
+    for event in events {
+        match event {
+            StreamEvent::TextDelta { choice: 0, text } => d.text.push_str(text),
+            StreamEvent::ThinkingDelta { choice: 0, text } => d.thinking.push_str(text),
+            StreamEvent::ToolCallStart {
+                choice: 0, name, ..
+            } => {
+                d.calls.push((name.clone(), String::new()));
+            }
+            StreamEvent::ToolCallDelta {
+                choice: 0,
+                arguments,
+                ..
+            } => d.calls.last_mut().unwrap().1.push_str(arguments),
+            StreamEvent::Finish { choice: 0, reason } => d.finish = Some(reason.clone()),
+            StreamEvent::Usage(usage) => d.usage = Some(*usage),
+            StreamEvent::End => d.ended = Some("end"),
+            StreamEvent::Error(_) => d.ended = Some("error"),
+            _ => {}
+        }
+    }
+    d
+}
+
+/// Re-decodes the SSE an encoder wrote for the caller with that API's own decoder.
+fn redecode(sse_bytes: &[u8], mut decoder: impl StreamDecoder) -> Vec<StreamEvent> {
+    let mut sse = SseDecoder::new();
+    let mut out = Vec::new();
+    sse.push(sse_bytes).unwrap();
+    let mut next = sse.next_event().or_else(|| sse.finish());
+    while let Some(event) = next {
+        decoder.on_event(&event, &mut out);
+        next = sse.next_event();
+    }
+    decoder.on_eof(&mut out);
+    out
+}
+
+#[test]
+fn gemini_streams_reach_openai_and_anthropic_callers_intact() {
+    for (name, body) in fixtures("streams/gemini", "sse") {
+        let events = decode(&body, []);
+        if events
+            .iter()
+            .any(|e| matches!(e, StreamEvent::TextDelta { choice: 1.., .. }))
+        {
+            continue; // Anthropic has a single choice; covered by the canonical snapshot.
+        }
+        let expected = digest(&events);
+
+        let mut openai_sse = Vec::new();
+        let mut encoder = openai::ChatStreamEncoder::new("gpt-4o", true);
+        for event in &events {
+            portcullis_llm::StreamEncoder::encode(&mut encoder, event, &mut openai_sse);
+        }
+        let via_openai = digest(&redecode(&openai_sse, openai::ChatStreamDecoder::new()));
+        assert_eq!(via_openai, expected, "{name} through OpenAI SSE");
+
+        let mut anthropic_sse = Vec::new();
+        let mut encoder = anthropic::MessagesStreamEncoder::new("claude-sonnet-4-5");
+        for event in &events {
+            portcullis_llm::StreamEncoder::encode(&mut encoder, event, &mut anthropic_sse);
+        }
+        let via_anthropic = digest(&redecode(
+            &anthropic_sse,
+            anthropic::MessagesStreamDecoder::new(),
+        ));
+        // Anthropic's usage has no reasoning-token count.
+        let expected = Digest {
+            usage: expected.usage.map(|u| portcullis_llm::Usage {
+                reasoning_tokens: 0,
+                ..u
+            }),
+            ..expected
+        };
+        assert_eq!(via_anthropic, expected, "{name} through Anthropic SSE");
+    }
+}
