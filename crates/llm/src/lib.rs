@@ -20,6 +20,9 @@ pub mod raw;
 pub mod sse;
 pub mod stream;
 
+#[doc(hidden)]
+pub mod fuzzing;
+
 mod extra;
 mod ids;
 mod json;
