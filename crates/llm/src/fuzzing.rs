@@ -9,7 +9,7 @@ use crate::canonical::StreamEvent;
 use crate::openai::{MaxTokensField, OpenAiBuildOptions};
 use crate::sse::{SseDecoder, SseEvent, write_event};
 use crate::stream::{StreamDecoder, StreamEncoder};
-use crate::{anthropic, openai, raw};
+use crate::{anthropic, gemini, openai, raw};
 
 /// Splits `data` into chunks whose sizes come from the first byte, so the fuzzer explores chunk
 /// boundaries as well as content.
@@ -229,4 +229,59 @@ pub fn embeddings(data: &[u8]) {
             );
         }
     }
+}
+
+/// Gemini request builder, fed by both inbound parsers: every body it builds is JSON whose
+/// `contents` is a non-empty list of turns with non-empty `parts` and alternating roles.
+pub fn gemini_request(data: &[u8]) {
+    let parsed = [
+        openai::parse_chat_request(data).ok(),
+        anthropic::parse_messages_request(data).ok(),
+    ];
+    for req in parsed.into_iter().flatten() {
+        let Ok(built) = gemini::build_generate_request(&req) else {
+            continue;
+        };
+        let body = serde_json::from_slice::<serde_json::Value>(&built.body);
+        assert!(body.is_ok(), "built Gemini body is not JSON");
+        let contents = body
+            .ok()
+            .and_then(|b| b.get("contents").and_then(|c| c.as_array()).cloned())
+            .unwrap_or_default();
+        assert!(!contents.is_empty(), "built Gemini body has no contents");
+        let roles: Vec<Option<&str>> = contents
+            .iter()
+            .map(|c| c.get("role").and_then(|r| r.as_str()))
+            .collect();
+        assert!(
+            roles.windows(2).all(|pair| pair[0] != pair[1]),
+            "adjacent Gemini turns share a role"
+        );
+        assert!(
+            contents.iter().all(|c| c
+                .get("parts")
+                .and_then(|p| p.as_array())
+                .is_some_and(|p| !p.is_empty())),
+            "a Gemini turn has no parts"
+        );
+    }
+}
+
+/// Gemini response, error and embeddings parsers; parsed responses render for both inbound APIs.
+pub fn gemini_response(data: &[u8]) {
+    let _ = gemini::parse_error(503, data);
+    let _ = gemini::parse_embeddings_response(data, "m");
+    if let Ok(resp) = gemini::parse_generate_response(data, "m") {
+        assert!(
+            !resp.choices.is_empty(),
+            "a Gemini response without choices"
+        );
+        render_both(&resp);
+    }
+}
+
+/// Gemini stream decoder over arbitrary SSE, re-encoded for both inbound APIs.
+pub fn gemini_stream(data: &[u8]) {
+    let events = sse_events(data, 1 << 20);
+    run_stream(&events, &mut gemini::GenerateStreamDecoder::new("m"));
 }

@@ -371,3 +371,31 @@ fn gemini_streams_reach_openai_and_anthropic_callers_intact() {
         assert_eq!(via_anthropic, expected, "{name} through Anthropic SSE");
     }
 }
+
+#[test]
+fn gemini_fuzz_targets_hold_on_fixtures_and_mutations() {
+    use portcullis_llm::fuzzing;
+    let requests: Vec<Vec<u8>> = fixtures("requests/openai", "json")
+        .into_iter()
+        .chain(fixtures("requests/anthropic", "json"))
+        .map(|(_, body)| body)
+        .collect();
+    for (i, body) in requests.iter().enumerate() {
+        fuzzing::gemini_request(body);
+        for mutated in mutations(body, 0xabcd ^ i as u64) {
+            fuzzing::gemini_request(&mutated);
+        }
+    }
+    for (name, body) in fixtures("responses/gemini", "json") {
+        fuzzing::gemini_response(&body);
+        for mutated in mutations(&body, 0x1234 ^ name.len() as u64) {
+            fuzzing::gemini_response(&mutated);
+        }
+    }
+    for (name, body) in fixtures("streams/gemini", "sse") {
+        fuzzing::gemini_stream(&body);
+        for mutated in mutations(&body, 0x4321 ^ name.len() as u64) {
+            fuzzing::gemini_stream(&mutated);
+        }
+    }
+}
