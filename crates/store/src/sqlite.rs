@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -30,12 +31,24 @@ const RECORD_COLUMNS: &str = "request_id, started_at, key_name, inbound_api, mod
     upstream_ms, prompt_tokens, completion_tokens, cached_tokens, attempts, dropped_fields, \
     client_ip, user_agent, finish_reason, request_bytes, response_bytes, config_generation";
 
-const INSERT_CALL: &str = "INSERT INTO calls (request_id, started_at, key_name, inbound_api, \
-    model, route, provider, upstream_model, status, error_kind, error_message, stream, \
-    latency_ms, ttfb_ms, upstream_ms, prompt_tokens, completion_tokens, cached_tokens, attempts, \
-    dropped_fields, client_ip, user_agent, finish_reason, request_bytes, response_bytes, \
-    config_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-    ?, ?, ?, ?)";
+/// Rows per multi-row INSERT. Each statement is a round trip to SQLite's worker thread, which
+/// costs far more than binding a row, so full chunks go in one statement; the remainder of a
+/// batch goes row by row, so only two statement texts exist and both stay prepared.
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// `INSERT INTO calls (...) VALUES (?, ...)` with one row of placeholders.
+static INSERT_ONE: LazyLock<String> = LazyLock::new(|| insert_statement(1));
+/// The same with [`ROWS_PER_STATEMENT`] rows.
+static INSERT_CHUNK: LazyLock<String> = LazyLock::new(|| insert_statement(ROWS_PER_STATEMENT));
+
+fn insert_statement(rows: usize) -> String {
+    let columns = RECORD_COLUMNS.split(',').count();
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    format!(
+        "INSERT INTO calls ({RECORD_COLUMNS}) VALUES {}",
+        vec![row; rows].join(", ")
+    )
+}
 
 /// A pool of connections to one SQLite database holding the call log.
 #[derive(Debug, Clone)]
@@ -105,9 +118,15 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(StoreError::Query)?;
-        for record in batch {
-            // The same SQL text each time: sqlx prepares it once per connection and reuses it.
-            bind_record(sqlx::query(INSERT_CALL), record)
+        let chunks = batch.chunks_exact(ROWS_PER_STATEMENT);
+        let rest = chunks.remainder();
+        // sqlx prepares each statement text once per connection and reuses it.
+        for chunk in chunks {
+            let query = chunk.iter().fold(sqlx::query(&INSERT_CHUNK), bind_record);
+            query.execute(&mut *tx).await.map_err(StoreError::Query)?;
+        }
+        for record in rest {
+            bind_record(sqlx::query(&INSERT_ONE), record)
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::Query)?;

@@ -129,6 +129,28 @@ async fn every_field_round_trips() {
 }
 
 #[tokio::test]
+async fn large_batches_keep_every_field_and_their_order() {
+    // Larger than one multi-row statement, with a remainder: both insert paths run.
+    let store = Store::open_in_memory().await.unwrap();
+    let batch: Vec<CallRecord> = (0..200)
+        .map(|i| CallRecord {
+            request_id: format!("req-{i}"),
+            started_at: 1_000,
+            prompt_tokens: Some(i),
+            ..full_record()
+        })
+        .collect();
+    store.insert_calls(&batch).await.unwrap();
+    let query = CallQuery {
+        limit: Some(1_000),
+        ..CallQuery::default()
+    };
+    let mut stored = store.recent_calls(&query).await.unwrap();
+    stored.reverse();
+    assert_eq!(stored, batch);
+}
+
+#[tokio::test]
 async fn in_memory_stores_are_private() {
     let one = Store::open_in_memory().await.unwrap();
     let two = Store::open_in_memory().await.unwrap();

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis_store::{CallQuery, CallRecord, CallStore, StoreError};
-use portcullis_telemetry::metrics::{self, RouteMetrics};
+use portcullis_telemetry::metrics::{self, InflightGauge, RouteMetrics, RouteMetricsCache};
 use portcullis_telemetry::{CallLog, CallLogOptions};
 
 const API: &str = "openai.chat";
@@ -53,8 +53,23 @@ fn per_request_metrics(c: &mut Criterion) {
         });
     });
 
-    group.bench_function("inflight guard (increment + decrement)", |b| {
+    let cache = RouteMetricsCache::new();
+    group.bench_function("whole call via RouteMetricsCache lookup", |b| {
+        b.iter(|| {
+            let route = cache.get(API, black_box("gpt-4o"), black_box("openai"));
+            route.record_request(black_box(200), DURATION);
+            route.record_ttft(DURATION);
+            route.record_upstream_duration(DURATION);
+            route.record_tokens(1200, 310, 1024);
+        });
+    });
+
+    group.bench_function("inflight guard via metrics::inflight", |b| {
         b.iter(|| drop(black_box(metrics::inflight(API))));
+    });
+    let inflight = InflightGauge::new(API);
+    group.bench_function("inflight guard via InflightGauge", |b| {
+        b.iter(|| drop(black_box(inflight.enter())));
     });
     group.finish();
     // Keep the histogram buffers from growing across the run.
@@ -93,6 +108,9 @@ fn call_log_record(c: &mut Criterion) {
         status: 200,
         ..CallRecord::default()
     };
+    c.bench_function("CallRecord::clone alone (baseline for the next)", |b| {
+        b.iter(|| drop(black_box(record.clone())));
+    });
     c.bench_function("CallLog::record (clone of a record + try_send)", |b| {
         b.iter(|| log.record(black_box(record.clone())));
     });

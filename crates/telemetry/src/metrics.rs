@@ -9,9 +9,10 @@
 //! * `status` is the HTTP status code; `kind` a static snake_case error class.
 //!
 //! Recording before [`install_recorder`] ran is a no-op, and so is recording through a handle
-//! ([`RouteMetrics`], [`InflightGuard`]) created before it ran: install first, at startup.
+//! ([`RouteMetrics`], [`InflightGauge`]) resolved before it ran: install first, at startup.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, SharedString, Unit};
@@ -277,11 +278,33 @@ pub fn set_config_generation(generation: u64) {
 }
 
 /// Marks one request in flight on `api` until dropped. Create it when a request arrives and
-/// keep it alive until its response (stream included) is finished.
+/// keep it alive until its response (stream included) is finished. Resolves the gauge by label
+/// each time; [`InflightGauge`] holds it resolved.
 pub fn inflight(api: &'static str) -> InflightGuard {
-    let gauge = metrics::gauge!(INFLIGHT_REQUESTS, "api" => api);
-    gauge.increment(1.0);
-    InflightGuard { gauge }
+    InflightGauge::new(api).enter()
+}
+
+/// The pre-resolved `portcullis_inflight_requests` gauge of one inbound API. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct InflightGauge {
+    gauge: Gauge,
+}
+
+impl InflightGauge {
+    /// Resolves the gauge for `api`; build it once per API after [`install_recorder`].
+    pub fn new(api: &'static str) -> Self {
+        Self {
+            gauge: metrics::gauge!(INFLIGHT_REQUESTS, "api" => api),
+        }
+    }
+
+    /// Marks one request in flight until the guard is dropped.
+    pub fn enter(&self) -> InflightGuard {
+        self.gauge.increment(1.0);
+        InflightGuard {
+            gauge: self.gauge.clone(),
+        }
+    }
 }
 
 /// One request in flight; decrements `portcullis_inflight_requests` when dropped.
@@ -297,103 +320,157 @@ impl Drop for InflightGuard {
     }
 }
 
-/// Pre-resolved metric handles for one (inbound API, route, provider): recording through them
-/// skips the label lookup [`record_request`] and friends do on every call.
+/// Metric handles for one (inbound API, route, provider), each resolved on first use and then
+/// kept: recording through them skips the label lookup [`record_request`] and friends do on
+/// every call, and a series appears only once something was recorded in it (as with the
+/// helpers), so unused statuses do not fill `/metrics` with zeros.
 ///
-/// Build them with the configuration snapshot (routes and providers are known then), after
-/// [`install_recorder`]; handles built before it are no-ops. Statuses outside a fixed list of
-/// common codes fall back to a label lookup.
+/// Build them with the configuration snapshot or hold them in a [`RouteMetricsCache`], after
+/// [`install_recorder`]: handles resolved before it are no-ops. Statuses outside a fixed list
+/// of common codes are looked up on every call.
 #[derive(Debug)]
 pub struct RouteMetrics {
     api: &'static str,
     model: SharedString,
     provider: SharedString,
-    requests: [Counter; COMMON_STATUSES.len()],
-    duration: Histogram,
-    ttft: Histogram,
-    upstream: Histogram,
-    prompt_tokens: Counter,
-    completion_tokens: Counter,
-    cached_tokens: Counter,
+    requests: [OnceLock<Counter>; COMMON_STATUSES.len()],
+    duration: OnceLock<Histogram>,
+    ttft: OnceLock<Histogram>,
+    upstream: OnceLock<Histogram>,
+    tokens: [OnceLock<Counter>; TOKEN_KINDS.len()],
 }
 
-/// Statuses with a pre-resolved request counter in [`RouteMetrics`].
+/// Statuses with a cached request counter in [`RouteMetrics`].
 const COMMON_STATUSES: [u16; 16] = [
     200, 400, 401, 403, 404, 408, 413, 422, 429, 499, 500, 501, 502, 503, 504, 529,
 ];
 
+/// The `kind` label of `portcullis_tokens_total`, in [`RouteMetrics::record_tokens`] order.
+const TOKEN_KINDS: [&str; 3] = ["prompt", "completion", "cached"];
+
 impl RouteMetrics {
-    /// Resolves the handles for calls on `api` matched to route `model` and served by
-    /// `provider` (or [`UNKNOWN_MODEL`] / [`NO_PROVIDER`]).
+    /// Handles for calls on `api` matched to route `model` and served by `provider` (or
+    /// [`UNKNOWN_MODEL`] / [`NO_PROVIDER`]). Resolves nothing yet.
     pub fn new(api: &'static str, model: &str, provider: &str) -> Self {
-        let model = SharedString::from(model.to_owned());
-        let provider = SharedString::from(provider.to_owned());
-        let requests = COMMON_STATUSES.map(|status| {
-            metrics::counter!(
-                REQUESTS_TOTAL,
-                "api" => api,
-                "model" => model.clone(),
-                "provider" => provider.clone(),
-                "status" => status_label(status),
-            )
-        });
-        let tokens = |kind: &'static str| {
-            metrics::counter!(
-                TOKENS_TOTAL,
-                "provider" => provider.clone(),
-                "model" => model.clone(),
-                "kind" => kind,
-            )
-        };
         Self {
             api,
-            requests,
-            duration: metrics::histogram!(
-                REQUEST_DURATION_SECONDS, "api" => api, "provider" => provider.clone()
-            ),
-            ttft: metrics::histogram!(
-                TIME_TO_FIRST_TOKEN_SECONDS, "api" => api, "provider" => provider.clone()
-            ),
-            upstream: metrics::histogram!(UPSTREAM_DURATION_SECONDS, "provider" => provider.clone()),
-            prompt_tokens: tokens("prompt"),
-            completion_tokens: tokens("completion"),
-            cached_tokens: tokens("cached"),
-            model,
-            provider,
+            model: SharedString::from(model.to_owned()),
+            provider: SharedString::from(provider.to_owned()),
+            requests: Default::default(),
+            duration: OnceLock::new(),
+            ttft: OnceLock::new(),
+            upstream: OnceLock::new(),
+            tokens: Default::default(),
         }
     }
 
     /// Like [`record_request`].
     pub fn record_request(&self, status: u16, duration: Duration) {
-        match COMMON_STATUSES.iter().position(|&common| common == status) {
-            Some(slot) => self.requests[slot].increment(1),
-            None => metrics::counter!(
+        let requests = || {
+            metrics::counter!(
                 REQUESTS_TOTAL,
                 "api" => self.api,
                 "model" => self.model.clone(),
                 "provider" => self.provider.clone(),
                 "status" => status_label(status),
             )
-            .increment(1),
+        };
+        match COMMON_STATUSES.iter().position(|&common| common == status) {
+            Some(slot) => self.requests[slot].get_or_init(requests).increment(1),
+            None => requests().increment(1),
         }
-        self.duration.record(duration.as_secs_f64());
+        let histogram = || {
+            metrics::histogram!(
+                REQUEST_DURATION_SECONDS, "api" => self.api, "provider" => self.provider.clone()
+            )
+        };
+        self.duration
+            .get_or_init(histogram)
+            .record(duration.as_secs_f64());
     }
 
     /// Like [`record_ttft`].
     pub fn record_ttft(&self, ttft: Duration) {
-        self.ttft.record(ttft.as_secs_f64());
+        let histogram = || {
+            metrics::histogram!(
+                TIME_TO_FIRST_TOKEN_SECONDS, "api" => self.api, "provider" => self.provider.clone()
+            )
+        };
+        self.ttft.get_or_init(histogram).record(ttft.as_secs_f64());
     }
 
     /// Like [`record_upstream_duration`].
     pub fn record_upstream_duration(&self, duration: Duration) {
-        self.upstream.record(duration.as_secs_f64());
+        let histogram =
+            || metrics::histogram!(UPSTREAM_DURATION_SECONDS, "provider" => self.provider.clone());
+        self.upstream
+            .get_or_init(histogram)
+            .record(duration.as_secs_f64());
     }
 
-    /// Like [`record_tokens`].
+    /// Like [`record_tokens`]: zero counts add nothing.
     pub fn record_tokens(&self, prompt: u64, completion: u64, cached: u64) {
-        self.prompt_tokens.increment(prompt);
-        self.completion_tokens.increment(completion);
-        self.cached_tokens.increment(cached);
+        let counts = [prompt, completion, cached];
+        for ((slot, kind), count) in self.tokens.iter().zip(TOKEN_KINDS).zip(counts) {
+            if count > 0 {
+                let counter = || {
+                    metrics::counter!(
+                        TOKENS_TOTAL,
+                        "provider" => self.provider.clone(),
+                        "model" => self.model.clone(),
+                        "kind" => kind,
+                    )
+                };
+                slot.get_or_init(counter).increment(count);
+            }
+        }
+    }
+}
+
+/// [`RouteMetrics`] created on first use for each (inbound API, route, provider) and kept.
+///
+/// Hold one in the configuration snapshot (created after [`install_recorder`]): its size is
+/// bounded by the routes and providers the configuration names, as long as callers pass route
+/// names and never the caller's free-text model. A lookup takes a shared read lock; only the
+/// first call for a new combination takes the write lock.
+#[derive(Debug, Default)]
+pub struct RouteMetricsCache {
+    by_api: RwLock<HashMap<&'static str, ByRoute>>,
+}
+
+type ByRoute = HashMap<String, HashMap<String, Arc<RouteMetrics>>>;
+
+impl RouteMetricsCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The handles for `api`, `model` (route name or [`UNKNOWN_MODEL`]) and `provider` (or
+    /// [`NO_PROVIDER`]), resolved on the first call for that combination.
+    pub fn get(&self, api: &'static str, model: &str, provider: &str) -> Arc<RouteMetrics> {
+        let found = self
+            .by_api
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(api)
+            .and_then(|routes| routes.get(model))
+            .and_then(|providers| providers.get(provider))
+            .cloned();
+        if let Some(metrics) = found {
+            return metrics;
+        }
+        let mut by_api = self.by_api.write().unwrap_or_else(PoisonError::into_inner);
+        let providers = by_api
+            .entry(api)
+            .or_default()
+            .entry(model.to_owned())
+            .or_default();
+        // Another thread may have inserted it between the two locks: keep whichever is there.
+        let metrics = providers
+            .entry(provider.to_owned())
+            .or_insert_with(|| Arc::new(RouteMetrics::new(api, model, provider)));
+        Arc::clone(metrics)
     }
 }
 

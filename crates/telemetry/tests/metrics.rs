@@ -9,7 +9,7 @@ mod support;
 
 use std::time::Duration;
 
-use portcullis_telemetry::metrics::{self, RouteMetrics};
+use portcullis_telemetry::metrics::{self, InflightGauge, RouteMetrics, RouteMetricsCache};
 use support::prometheus::sample;
 
 fn render() -> String {
@@ -239,6 +239,78 @@ fn inflight_guards_count_while_alive() {
         sample(&render(), "portcullis_inflight_requests", &labels),
         Some(0.0)
     );
+}
+
+#[test]
+fn route_metrics_create_no_series_until_used() {
+    metrics::install_recorder().unwrap();
+    let route = RouteMetrics::new("openai.chat", "lazy-route", "lazy-provider");
+    route.record_tokens(10, 0, 0);
+    let text = render();
+    assert!(
+        !text.contains("lazy-route\",provider=\"lazy-provider\",status"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("api=\"openai.chat\",provider=\"lazy-provider\""),
+        "{text}"
+    );
+    let tokens = |kind| {
+        let labels = [
+            ("provider", "lazy-provider"),
+            ("model", "lazy-route"),
+            ("kind", kind),
+        ];
+        sample(&text, "portcullis_tokens_total", &labels)
+    };
+    assert_eq!((tokens("prompt"), tokens("completion")), (Some(10.0), None));
+}
+
+#[test]
+fn a_pre_resolved_inflight_gauge_counts_the_same_series() {
+    metrics::install_recorder().unwrap();
+    let labels = [("api", "inflight.gauge")];
+    let gauge = InflightGauge::new("inflight.gauge");
+    let held = gauge.clone().enter();
+    let also = metrics::inflight("inflight.gauge");
+    assert_eq!(
+        sample(&render(), "portcullis_inflight_requests", &labels),
+        Some(2.0)
+    );
+    drop((held, also));
+    assert_eq!(
+        sample(&render(), "portcullis_inflight_requests", &labels),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn the_cache_resolves_each_combination_once() {
+    metrics::install_recorder().unwrap();
+    let cache = RouteMetricsCache::new();
+    let first = cache.get("openai.chat", "cache-route", "cache-provider");
+    let again = cache.get("openai.chat", "cache-route", "cache-provider");
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let other_provider = cache.get("openai.chat", "cache-route", "cache-other");
+    let other_api = cache.get("anthropic.messages", "cache-route", "cache-provider");
+    assert!(!std::sync::Arc::ptr_eq(&first, &other_provider));
+    assert!(!std::sync::Arc::ptr_eq(&first, &other_api));
+
+    first.record_request(503, Duration::from_millis(1));
+    again.record_request(503, Duration::from_millis(1));
+    other_api.record_request(503, Duration::from_millis(1));
+    let text = render();
+    let requests = |api| {
+        let labels = [
+            ("api", api),
+            ("model", "cache-route"),
+            ("provider", "cache-provider"),
+            ("status", "503"),
+        ];
+        sample(&text, "portcullis_requests_total", &labels)
+    };
+    assert_eq!(requests("openai.chat"), Some(2.0));
+    assert_eq!(requests("anthropic.messages"), Some(1.0));
 }
 
 #[test]
