@@ -12,10 +12,13 @@ use super::wire::ApiError;
 /// sends it without `alt=sse`), and anything else (HTML from a proxy, plain text, empty), which
 /// becomes a message describing the body as for every other provider. Never fails.
 ///
-/// The kind comes from Google's canonical `status` string when present (see
-/// [`kind_for_status`]), else from the HTTP status. An `API_KEY_INVALID` reason is an
-/// authentication error even though Google sends it as a 400 `INVALID_ARGUMENT`. `code` is the
-/// `status` string verbatim; `param` is the first field named in a `BadRequest` detail.
+/// The kind comes from Google's canonical `status` string when present (`INVALID_ARGUMENT`,
+/// `FAILED_PRECONDITION`, `OUT_OF_RANGE` → invalid request; `UNAUTHENTICATED`;
+/// `PERMISSION_DENIED`; `NOT_FOUND`; `RESOURCE_EXHAUSTED` → rate limited; `UNAVAILABLE` →
+/// overloaded; `DEADLINE_EXCEEDED` → timeout; `INTERNAL`, `UNKNOWN` → upstream), else from the
+/// HTTP status. An `API_KEY_INVALID` reason is an authentication error even though Google sends
+/// it as a 400 `INVALID_ARGUMENT`. `code` is the `status` string verbatim; `param` is the first
+/// field named in a `BadRequest` detail.
 pub fn parse_error(status: u16, body: &[u8]) -> UpstreamError {
     match api_error(body) {
         Some(error) => from_api_error(status, error),

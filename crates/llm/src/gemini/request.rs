@@ -247,7 +247,9 @@ struct ThinkingConfig {
 ///   names it): a result whose text is a JSON object is sent as the response object, any other
 ///   text as `{"output": text}`, failed results as `{"error": ...}`. Images inside tool results
 ///   are dropped (reported).
-/// * Tools → one `functionDeclarations` list with `parametersJsonSchema` (see [`schema`]);
+/// * Tools → one `functionDeclarations` list with `parametersJsonSchema`, which takes JSON Schema
+///   as it is (only the root is normalised: no `$schema`, `type: object` when missing, left out
+///   for functions without parameters);
 ///   `tool_choice` → `functionCallingConfig` mode `AUTO`, `NONE`, `ANY`, or `ANY` restricted to
 ///   one function by `allowedFunctionNames`.
 /// * Sampling and limits → `generationConfig`; `json_object` / `json_schema` response formats →

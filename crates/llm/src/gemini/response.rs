@@ -12,8 +12,10 @@ use super::wire::{self, Candidate, GenerateResponse};
 ///
 /// * Each candidate becomes a choice (ordered by its `index`): text parts become `Text`, parts
 ///   marked `thought` become `Thinking` (adjacent parts of the same kind are joined), function
-///   calls become `ToolCall`s whose ids are synthesised when Gemini sent none (see
-///   [`wire::tool_call_id`]). Other part kinds (inline images, code execution) are ignored.
+///   calls become `ToolCall`s, with Gemini's id when it sent one, else
+///   `call_<response id>_<n>` (`n` counts the calls of the whole response, so ids stay unique
+///   across turns and equal for equal answers). Other part kinds (inline images, code
+///   execution) are ignored.
 /// * A prompt blocked before generation (`promptFeedback.blockReason`, no candidates) becomes
 ///   one `ContentFilter` choice with no content, so callers see a normal, filtered answer.
 /// * `id` is `responseId`, else a hash of the body; `created` is Vertex AI's `createTime`, else
