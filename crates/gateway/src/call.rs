@@ -105,7 +105,11 @@ impl<'a> ChatCall<'a> {
         mode: TranslationMode,
     ) -> Result<(Bytes, Plan, Vec<String>), GatewayError> {
         if provider.wire() == self.wire {
-            return Ok((self.passthrough_body(upstream_model)?, Plan::Passthrough, Vec::new()));
+            return Ok((
+                self.passthrough_body(upstream_model)?,
+                Plan::Passthrough,
+                Vec::new(),
+            ));
         }
         let request = self.canonical()?;
         let converted = build_for(provider, request, upstream_model)?;
@@ -115,7 +119,11 @@ impl<'a> ChatCall<'a> {
                 fields: converted.dropped,
             });
         }
-        Ok((Bytes::from(converted.body), Plan::Translate, converted.dropped))
+        Ok((
+            Bytes::from(converted.body),
+            Plan::Translate,
+            converted.dropped,
+        ))
     }
 
     /// The caller's body with the upstream model name and, for OpenAI streams, the usage
@@ -134,7 +142,9 @@ impl<'a> ChatCall<'a> {
             // Keep any other stream option the caller set.
             let mut options = raw
                 .get("stream_options")
-                .and_then(|v| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(v.get()).ok())
+                .and_then(|v| {
+                    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(v.get()).ok()
+                })
                 .unwrap_or_default();
             options.insert("include_usage".to_string(), serde_json::Value::Bool(true));
             raw.set("stream_options", to_raw(&options)?);

@@ -30,7 +30,10 @@ use crate::error::GatewayError;
 use crate::snapshot::Resolved;
 
 /// Phase 1: who is calling. Sets `ctx.key`.
-pub(crate) fn authenticate(ctx: &mut RequestContext, headers: &HeaderMap) -> Result<(), GatewayError> {
+pub(crate) fn authenticate(
+    ctx: &mut RequestContext,
+    headers: &HeaderMap,
+) -> Result<(), GatewayError> {
     let key = ctx.snapshot.keys.authenticate(headers, SystemTime::now())?;
     ctx.key = Some(key);
     Ok(())

@@ -46,9 +46,11 @@ async fn run(ctx: &mut RequestContext, request: Request) -> Result<Reply, Gatewa
     let bytes = chain::read_body(ctx, &parts.headers, body).await?;
     let mut call = ChatCall::parse(ctx.api, &bytes)?;
     ctx.stream = call.stream;
+    ctx.request_bytes = Some(bytes.len());
     let snapshot = ctx.snapshot.clone();
-    let resolved = chain::route(ctx, &snapshot, &call.model)?;
-    chain::authorize(ctx, &call.model)?;
+    let model = call.model.to_string();
+    let resolved = chain::route(ctx, &snapshot, &model)?;
+    chain::authorize(ctx, &model)?;
     let mode = resolved.route.translation;
     let extra_headers = forwarded_headers(ctx.api, &parts.headers);
 
@@ -106,9 +108,10 @@ async fn complete_reply(
         }
     };
     let mut response = Response::new(Body::from(body));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(Reply::Complete(response))
 }
 
@@ -190,7 +193,10 @@ fn stream_reply(
     );
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(Reply::Stream(response, stream))
+    Ok(Reply::Stream(response, Box::new(stream)))
 }

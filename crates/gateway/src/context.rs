@@ -79,6 +79,12 @@ pub struct RequestContext {
     pub upstream_elapsed: Option<Duration>,
     /// Time from the start of the call to the first byte sent to the caller.
     pub ttfb: Option<Duration>,
+    /// Size of the caller's request body.
+    pub request_bytes: Option<usize>,
+    /// Size of the response body sent to the caller (streams: all events).
+    pub response_bytes: Option<usize>,
+    /// Why generation stopped, in the caller's API's words, when the gateway saw it.
+    pub finish_reason: Option<String>,
 }
 
 impl RequestContext {
@@ -117,6 +123,9 @@ impl RequestContext {
             upstream_started: None,
             upstream_elapsed: None,
             ttfb: None,
+            request_bytes: None,
+            response_bytes: None,
+            finish_reason: None,
         }
     }
 
@@ -128,7 +137,10 @@ impl RequestContext {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let (error_kind, error_message) = match error {
-            Some((kind, message)) => (Some(kind.to_string()), Some(truncate(&message, 500).to_string())),
+            Some((kind, message)) => (
+                Some(kind.to_string()),
+                Some(truncate(&message, 500).to_string()),
+            ),
             None => (None, None),
         };
         CallRecord {
@@ -154,6 +166,10 @@ impl RequestContext {
             dropped_fields: (!self.dropped.is_empty()).then(|| self.dropped.join(", ")),
             client_ip: self.client_ip.map(|ip| ip.to_string()),
             user_agent: self.user_agent.clone(),
+            finish_reason: self.finish_reason.clone(),
+            request_bytes: self.request_bytes.map(|n| n as u64),
+            response_bytes: self.response_bytes.map(|n| n as u64),
+            config_generation: Some(self.snapshot.generation),
         }
     }
 

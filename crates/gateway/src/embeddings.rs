@@ -34,19 +34,29 @@ async fn run(ctx: &mut RequestContext, request: Request) -> Result<Reply, Gatewa
     let (parts, body) = request.into_parts();
     chain::authenticate(ctx, &parts.headers)?;
     let bytes = chain::read_body(ctx, &parts.headers, body).await?;
+    ctx.request_bytes = Some(bytes.len());
     let raw = RawObject::parse(&bytes).map_err(GatewayError::InvalidRequest)?;
     let model = raw
         .get_str("model")
         .filter(|m| !m.is_empty())
-        .ok_or_else(|| invalid("`model` is required and must be a non-empty string", "model"))?
+        .ok_or_else(|| {
+            invalid(
+                "`model` is required and must be a non-empty string",
+                "model",
+            )
+        })?
         .into_owned();
     let snapshot = ctx.snapshot.clone();
     let resolved = chain::route(ctx, &snapshot, &model)?;
     chain::authorize(ctx, &model)?;
 
     let mut canonical: Option<EmbeddingsRequest> = None;
-    let answered = upstream::attempt(ctx, resolved, Operation::Embeddings, &[], |provider, upstream_model| {
-        match provider.wire() {
+    let answered = upstream::attempt(
+        ctx,
+        resolved,
+        Operation::Embeddings,
+        &[],
+        |provider, upstream_model| match provider.wire() {
             WireApi::OpenAiChat => {
                 let body = if upstream_model == model {
                     bytes.clone()
@@ -72,10 +82,14 @@ async fn run(ctx: &mut RequestContext, request: Request) -> Result<Reply, Gatewa
                 let converted =
                     portcullis_llm::gemini::build_embeddings_request(request, upstream_model)
                         .map_err(GatewayError::NotTranslatable)?;
-                Ok((Bytes::from(converted.body), Plan::Translate, converted.dropped))
+                Ok((
+                    Bytes::from(converted.body),
+                    Plan::Translate,
+                    converted.dropped,
+                ))
             }
-        }
-    })
+        },
+    )
     .await?;
 
     let provider = answered.provider.clone();
@@ -111,9 +125,10 @@ async fn run(ctx: &mut RequestContext, request: Request) -> Result<Reply, Gatewa
         }
     };
     let mut response = Response::new(Body::from(body));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(Reply::Complete(response))
 }
 

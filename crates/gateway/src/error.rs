@@ -45,12 +45,8 @@ pub enum GatewayError {
         model: String,
         operation: &'static str,
     },
-    #[error("provider {provider} answered {}: {}", error.status, error.message)]
-    UpstreamStatus {
-        provider: String,
-        error: UpstreamError,
-        retry_after: Option<HeaderValue>,
-    },
+    #[error("provider {} answered {}: {}", .0.provider, .0.error.status, .0.error.message)]
+    UpstreamStatus(Box<UpstreamFailure>),
     #[error("provider {provider} did not answer within {}", humanize(*timeout))]
     UpstreamTimeout { provider: String, timeout: Duration },
     #[error("could not reach provider {provider}: {detail}")]
@@ -61,6 +57,15 @@ pub enum GatewayError {
     RequestTimeout { limit: Duration },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A provider's error answer.
+#[derive(Debug)]
+pub struct UpstreamFailure {
+    pub provider: String,
+    pub error: UpstreamError,
+    /// The provider's `Retry-After`, passed on to the caller.
+    pub retry_after: Option<HeaderValue>,
 }
 
 /// Who caused an error.
@@ -180,7 +185,7 @@ impl GatewayError {
                 "unsupported_operation",
                 false,
             ),
-            GatewayError::UpstreamStatus { error, .. } => classify_upstream(error),
+            GatewayError::UpstreamStatus(failure) => classify_upstream(&failure.error),
             GatewayError::UpstreamTimeout { .. } => c(
                 StatusCode::GATEWAY_TIMEOUT,
                 K::Timeout,
@@ -227,12 +232,15 @@ impl GatewayError {
     /// The message the caller sees: specific, actionable, free of secrets.
     pub fn client_message(&self) -> String {
         match self {
-            GatewayError::UpstreamStatus { provider, error, .. }
+            GatewayError::UpstreamStatus(failure)
                 if matches!(
-                    error.kind,
+                    failure.error.kind,
                     ErrorKind::Authentication | ErrorKind::PermissionDenied
                 ) =>
             {
+                let UpstreamFailure {
+                    provider, error, ..
+                } = failure.as_ref();
                 // The caller's key was fine; the gateway's credential for the provider was not.
                 // Saying "invalid API key" would send the caller after the wrong key.
                 format!(
@@ -241,8 +249,8 @@ impl GatewayError {
                     error.status
                 )
             }
-            GatewayError::UpstreamStatus { provider, error, .. } => {
-                format!("provider {provider}: {}", error.message)
+            GatewayError::UpstreamStatus(failure) => {
+                format!("provider {}: {}", failure.provider, failure.error.message)
             }
             other => other.to_string(),
         }
@@ -255,7 +263,7 @@ impl GatewayError {
             GatewayError::NotTranslatable(e) => e.param.as_deref(),
             GatewayError::StrictTranslation { fields, .. } => fields.first().map(String::as_str),
             GatewayError::UnknownModel(_) | GatewayError::ModelNotAllowed { .. } => Some("model"),
-            GatewayError::UpstreamStatus { error, .. } => error.param.as_deref(),
+            GatewayError::UpstreamStatus(failure) => failure.error.param.as_deref(),
             _ => None,
         }
     }
@@ -266,7 +274,7 @@ impl GatewayError {
             GatewayError::UnknownModel(_) => Some("model_not_found"),
             GatewayError::Authentication(_) => Some("invalid_api_key"),
             GatewayError::StrictTranslation { .. } => Some("unsupported_parameter"),
-            GatewayError::UpstreamStatus { error, .. } => error.code.as_deref(),
+            GatewayError::UpstreamStatus(failure) => failure.error.code.as_deref(),
             _ => None,
         }
     }
@@ -276,21 +284,26 @@ impl GatewayError {
         let class = self.classify();
         let message = self.client_message();
         let body = match api.error_format() {
-            ErrorFormat::OpenAi => {
-                portcullis_llm::openai::render_error(class.kind, &message, self.param(), self.code())
-            }
+            ErrorFormat::OpenAi => portcullis_llm::openai::render_error(
+                class.kind,
+                &message,
+                self.param(),
+                self.code(),
+            ),
             ErrorFormat::Anthropic => portcullis_llm::anthropic::render_error(class.kind, &message),
         };
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = class.status;
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         match self {
-            GatewayError::UpstreamStatus {
-                retry_after: Some(value),
-                ..
-            } => {
-                headers.insert(header::RETRY_AFTER, value.clone());
+            GatewayError::UpstreamStatus(failure) => {
+                if let Some(value) = &failure.retry_after {
+                    headers.insert(header::RETRY_AFTER, value.clone());
+                }
             }
             GatewayError::Authentication(_) if api.error_format() == ErrorFormat::OpenAi => {
                 headers.insert(
@@ -399,9 +412,9 @@ pub enum ErrorFormat {
 /// `1.5s`, `30s`, `10m` — for messages.
 pub(crate) fn humanize(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 60_000 == 0 && ms > 0 {
+    if ms.is_multiple_of(60_000) && ms > 0 {
         format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{:.1}s", d.as_secs_f64())
@@ -413,7 +426,7 @@ mod tests {
     use super::*;
 
     fn upstream(status: u16) -> GatewayError {
-        GatewayError::UpstreamStatus {
+        GatewayError::UpstreamStatus(Box::new(UpstreamFailure {
             provider: "p".into(),
             error: UpstreamError {
                 status,
@@ -423,15 +436,21 @@ mod tests {
                 param: None,
             },
             retry_after: None,
-        }
+        }))
     }
 
     #[test]
     fn upstream_statuses_map_to_what_the_caller_can_act_on() {
         assert_eq!(upstream(400).classify().status, StatusCode::BAD_REQUEST);
-        assert_eq!(upstream(429).classify().status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            upstream(429).classify().status,
+            StatusCode::TOO_MANY_REQUESTS
+        );
         assert_eq!(upstream(500).classify().status, StatusCode::BAD_GATEWAY);
-        assert_eq!(upstream(529).classify().status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            upstream(529).classify().status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         assert_eq!(upstream(504).classify().status, StatusCode::GATEWAY_TIMEOUT);
         // The provider refusing the gateway's key is not the caller's 401.
         let auth = upstream(401);

@@ -17,7 +17,7 @@ use crate::streaming::{CallGuard, ChatStream};
 pub(crate) enum Reply {
     Complete(Response),
     /// Headers are ready; the body is the stream (it gets the call guard before leaving).
-    Stream(Response, ChatStream),
+    Stream(Response, Box<ChatStream>),
 }
 
 /// Runs `pipeline` for one call within `server.request_timeout`, renders its error in the
@@ -67,10 +67,9 @@ pub(crate) fn decorate(response: &mut Response, ctx: &RequestContext) {
     if let Ok(id) = HeaderValue::from_str(&ctx.request_id) {
         headers.insert("x-request-id", id);
     }
-    if !ctx.dropped.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&ctx.dropped.join(", ")) {
-            headers.insert("x-portcullis-dropped-fields", value);
-        }
+    if !ctx.dropped.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&ctx.dropped.join(", "))
+    {
+        headers.insert("x-portcullis-dropped-fields", value);
     }
 }
-

@@ -35,35 +35,42 @@ pub(crate) async fn list(
 ) -> Response {
     let api = api_of(&request);
     let created = app.started_unix();
-    serve_call(app, api, peer, request, async |ctx: &mut RequestContext, request: Request| {
-        chain::authenticate(ctx, request.headers())?;
-        let names: Vec<&str> = ctx
-            .snapshot
-            .routes
-            .iter()
-            .filter_map(|route| match &route.pattern {
-                ModelPattern::Exact(name) => Some(name.as_str()),
-                ModelPattern::Prefix(_) => None,
-            })
-            .filter(|name| ctx.key.as_ref().is_some_and(|k| k.allows_model(name)))
-            .collect();
-        let body = match ctx.api {
-            InboundApi::AnthropicModels => {
-                let data: Vec<Value> = names.iter().map(|n| anthropic_model(n, created)).collect();
-                json!({
-                    "data": data,
-                    "has_more": false,
-                    "first_id": names.first(),
-                    "last_id": names.last(),
+    serve_call(
+        app,
+        api,
+        peer,
+        request,
+        async |ctx: &mut RequestContext, request: Request| {
+            chain::authenticate(ctx, request.headers())?;
+            let names: Vec<&str> = ctx
+                .snapshot
+                .routes
+                .iter()
+                .filter_map(|route| match &route.pattern {
+                    ModelPattern::Exact(name) => Some(name.as_str()),
+                    ModelPattern::Prefix(_) => None,
                 })
-            }
-            _ => {
-                let data: Vec<Value> = names.iter().map(|n| openai_model(n, created)).collect();
-                json!({ "object": "list", "data": data })
-            }
-        };
-        Ok(Reply::Complete(json_response(&body)))
-    })
+                .filter(|name| ctx.key.as_ref().is_some_and(|k| k.allows_model(name)))
+                .collect();
+            let body = match ctx.api {
+                InboundApi::AnthropicModels => {
+                    let data: Vec<Value> =
+                        names.iter().map(|n| anthropic_model(n, created)).collect();
+                    json!({
+                        "data": data,
+                        "has_more": false,
+                        "first_id": names.first(),
+                        "last_id": names.last(),
+                    })
+                }
+                _ => {
+                    let data: Vec<Value> = names.iter().map(|n| openai_model(n, created)).collect();
+                    json!({ "object": "list", "data": data })
+                }
+            };
+            Ok(Reply::Complete(json_response(&body)))
+        },
+    )
     .await
 }
 
@@ -75,19 +82,25 @@ pub(crate) async fn retrieve(
 ) -> Response {
     let api = api_of(&request);
     let created = app.started_unix();
-    serve_call(app, api, peer, request, async move |ctx: &mut RequestContext, request: Request| {
-        chain::authenticate(ctx, request.headers())?;
-        let snapshot = ctx.snapshot.clone();
-        chain::route(ctx, &snapshot, &id)?;
-        chain::authorize(ctx, &id)
-            // A model the key may not use is, to that key, a model that does not exist.
-            .map_err(|_| GatewayError::UnknownModel(id.clone()))?;
-        let body = match ctx.api {
-            InboundApi::AnthropicModels => anthropic_model(&id, created),
-            _ => openai_model(&id, created),
-        };
-        Ok(Reply::Complete(json_response(&body)))
-    })
+    serve_call(
+        app,
+        api,
+        peer,
+        request,
+        async move |ctx: &mut RequestContext, request: Request| {
+            chain::authenticate(ctx, request.headers())?;
+            let snapshot = ctx.snapshot.clone();
+            chain::route(ctx, &snapshot, &id)?;
+            chain::authorize(ctx, &id)
+                // A model the key may not use is, to that key, a model that does not exist.
+                .map_err(|_| GatewayError::UnknownModel(id.clone()))?;
+            let body = match ctx.api {
+                InboundApi::AnthropicModels => anthropic_model(&id, created),
+                _ => openai_model(&id, created),
+            };
+            Ok(Reply::Complete(json_response(&body)))
+        },
+    )
     .await
 }
 
@@ -120,9 +133,10 @@ fn rfc3339_utc(unix: i64) -> String {
 
 fn json_response(body: &Value) -> Response {
     let mut response = Response::new(Body::from(body.to_string()));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 

@@ -14,7 +14,12 @@ use crate::app::App;
 use crate::snapshot::Snapshot;
 
 /// Watches `path` until `shutdown` is cancelled.
-pub async fn watch(app: App, path: PathBuf, env: Box<dyn Env + Send + Sync>, shutdown: CancellationToken) {
+pub async fn watch(
+    app: App,
+    path: PathBuf,
+    env: Box<dyn Env + Send + Sync>,
+    shutdown: CancellationToken,
+) {
     let mut last = digest(&path).await;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -32,7 +37,12 @@ pub async fn watch(app: App, path: PathBuf, env: Box<dyn Env + Send + Sync>, shu
         // Remember the content even if it fails to load, so a broken file is reported once,
         // not every second.
         last = current;
-        reload(&app, &path, env.as_ref(), if forced { "SIGHUP" } else { "file change" });
+        reload(
+            &app,
+            &path,
+            env.as_ref(),
+            if forced { "SIGHUP" } else { "file change" },
+        );
     }
 }
 

@@ -62,7 +62,9 @@ async fn catch_panic(request: Request, next: Next) -> Response {
     match AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => {
-            tracing::error!("A request handler panicked; answered 500. This is a bug: please report it.");
+            tracing::error!(
+                "A request handler panicked; answered 500. This is a bug: please report it."
+            );
             json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal error",
@@ -104,7 +106,10 @@ fn json_error(status: StatusCode, message: &str, kind: &str) -> Response {
     });
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body.to_string(),
     )
         .into_response()

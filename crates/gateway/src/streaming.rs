@@ -58,7 +58,10 @@ impl Drop for CallGuard {
 
 enum Mode {
     /// Same API: forward events, inspect them.
-    Passthrough { wire: WireApi, client_wants_usage: bool },
+    Passthrough {
+        wire: WireApi,
+        client_wants_usage: bool,
+    },
     /// Different APIs: decode, then encode.
     Translate {
         decoder: Box<dyn StreamDecoder>,
@@ -85,7 +88,10 @@ pub(crate) struct ChatStream {
 }
 
 impl ChatStream {
-    #[expect(clippy::too_many_arguments, reason = "a constructor wiring one stream's parts")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a constructor wiring one stream's parts"
+    )]
     pub(crate) fn new(
         upstream: UpstreamBody,
         api: InboundApi,
@@ -123,7 +129,7 @@ impl ChatStream {
         }
     }
 
-    pub(crate) fn with_guard(mut self, guard: CallGuard) -> ChatStream {
+    pub(crate) fn with_guard(mut self: Box<Self>, guard: CallGuard) -> Box<ChatStream> {
         self.guard = Some(guard);
         self
     }
@@ -181,7 +187,12 @@ impl ChatStream {
                 self.events.clear();
                 decoder.on_event(event, &mut self.events);
                 for canonical in &self.events {
-                    observe(canonical, &mut self.usage, &mut self.error, &mut self.completed);
+                    observe(
+                        canonical,
+                        &mut self.usage,
+                        &mut self.error,
+                        &mut self.completed,
+                    );
                     encoder.encode(canonical, out);
                 }
                 if self.completed || self.error.is_some() {
@@ -199,23 +210,27 @@ impl ChatStream {
         if self.finished {
             return;
         }
-        if let Mode::Translate { decoder, encoder } = &mut self.mode {
-            if failure.is_none() {
-                self.events.clear();
-                decoder.on_eof(&mut self.events);
-                for canonical in &self.events {
-                    observe(canonical, &mut self.usage, &mut self.error, &mut self.completed);
-                    encoder.encode(canonical, out);
-                }
-                if self.completed || self.error.is_some() {
-                    self.finished = true;
-                    return;
-                }
+        if let Mode::Translate { decoder, encoder } = &mut self.mode
+            && failure.is_none()
+        {
+            self.events.clear();
+            decoder.on_eof(&mut self.events);
+            for canonical in &self.events {
+                observe(
+                    canonical,
+                    &mut self.usage,
+                    &mut self.error,
+                    &mut self.completed,
+                );
+                encoder.encode(canonical, out);
+            }
+            if self.completed || self.error.is_some() {
+                self.finished = true;
+                return;
             }
         }
-        let message = failure.unwrap_or_else(|| {
-            "the provider ended the stream before it was complete".to_string()
-        });
+        let message = failure
+            .unwrap_or_else(|| "the provider ended the stream before it was complete".to_string());
         self.fail(out, ErrorKind::Upstream, "upstream_stream_cut", message);
     }
 
@@ -275,7 +290,9 @@ fn decoder_for(wire: WireApi, model: &str) -> Box<dyn StreamDecoder> {
         WireApi::AnthropicMessages => {
             Box::new(portcullis_llm::anthropic::MessagesStreamDecoder::new())
         }
-        WireApi::GeminiGenerate => Box::new(portcullis_llm::gemini::GenerateStreamDecoder::new(model)),
+        WireApi::GeminiGenerate => {
+            Box::new(portcullis_llm::gemini::GenerateStreamDecoder::new(model))
+        }
     }
 }
 
@@ -284,7 +301,10 @@ fn encoder_for(api: InboundApi, model: &str, include_usage: bool) -> Box<dyn Str
         InboundApi::AnthropicMessages => {
             Box::new(portcullis_llm::anthropic::MessagesStreamEncoder::new(model))
         }
-        _ => Box::new(portcullis_llm::openai::ChatStreamEncoder::new(model, include_usage)),
+        _ => Box::new(portcullis_llm::openai::ChatStreamEncoder::new(
+            model,
+            include_usage,
+        )),
     }
 }
 
@@ -307,7 +327,12 @@ impl Body for ChatStream {
                     let now = Instant::now();
                     this.idle.as_mut().reset(now + this.idle_timeout);
                     if let Err(e) = this.sse.push(&data) {
-                        this.fail(&mut out, ErrorKind::Upstream, "upstream_malformed", e.to_string());
+                        this.fail(
+                            &mut out,
+                            ErrorKind::Upstream,
+                            "upstream_malformed",
+                            e.to_string(),
+                        );
                         break;
                     }
                     this.drain_events(&mut out);
@@ -348,12 +373,11 @@ impl Body for ChatStream {
                 }
             }
         }
-        if !out.is_empty() {
-            if let Some(guard) = &mut this.guard {
-                if guard.ctx.ttfb.is_none() {
-                    guard.ctx.ttfb = Some(guard.ctx.started.elapsed());
-                }
-            }
+        if !out.is_empty()
+            && let Some(guard) = &mut this.guard
+            && guard.ctx.ttfb.is_none()
+        {
+            guard.ctx.ttfb = Some(guard.ctx.started.elapsed());
         }
         if this.finished && this.guard.is_some() {
             this.settle();

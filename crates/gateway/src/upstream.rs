@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Response};
+use http_body::Body as _;
 use http_body_util::BodyExt;
 use portcullis_llm::{UpstreamError, WireApi};
 use portcullis_providers::{Operation, Provider, SendError, UpstreamBody};
 use portcullis_telemetry::metrics;
 
 use crate::context::RequestContext;
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamFailure};
 use crate::snapshot::Resolved;
 
 /// A target that answered with a success status.
@@ -69,7 +70,10 @@ pub(crate) async fn attempt<P>(
         ctx.attempts += 1;
         let started = Instant::now();
         ctx.upstream_started = Some(started);
-        let error = match provider.send(op, &upstream_model, body, extra_headers).await {
+        let error = match provider
+            .send(op, &upstream_model, body, extra_headers)
+            .await
+        {
             Ok(response) if response.status().is_success() => {
                 ctx.dropped = dropped;
                 return Ok(Answered {
@@ -104,18 +108,21 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Reads an error response's body (bounded in size and time) and parses it in the provider's
 /// error format.
-async fn error_from_response(provider: &Provider, response: Response<UpstreamBody>) -> GatewayError {
+async fn error_from_response(
+    provider: &Provider,
+    response: Response<UpstreamBody>,
+) -> GatewayError {
     let status = response.status().as_u16();
     let retry_after = response.headers().get(http::header::RETRY_AFTER).cloned();
     let body = read_limited(response.into_body(), MAX_ERROR_BODY, provider.timeout())
         .await
         .unwrap_or_default();
     let error = parse_error(provider.wire(), status, &body);
-    GatewayError::UpstreamStatus {
+    GatewayError::UpstreamStatus(Box::new(UpstreamFailure {
         provider: provider.name().to_string(),
         error,
         retry_after,
-    }
+    }))
 }
 
 /// An upstream error body in the given API's format.

@@ -81,7 +81,11 @@ impl KeyIndex {
     }
 
     /// Authenticates the key presented in `headers` at time `now`.
-    pub fn authenticate(&self, headers: &HeaderMap, now: SystemTime) -> Result<Arc<ApiKey>, AuthnError> {
+    pub fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        now: SystemTime,
+    ) -> Result<Arc<ApiKey>, AuthnError> {
         let presented = presented_key(headers).ok_or(AuthnError::Missing)?;
         let key = self
             .by_hash
@@ -168,13 +172,20 @@ mod tests {
         disabled.disabled = true;
         let index = KeyIndex::new(&[key("a", "sk-a"), expired, disabled]);
         let now = SystemTime::now();
-        assert_eq!(index.authenticate(&HeaderMap::new(), now).unwrap_err(), AuthnError::Missing);
         assert_eq!(
-            index.authenticate(&headers(&[("authorization", "Bearer ")]), now).unwrap_err(),
+            index.authenticate(&HeaderMap::new(), now).unwrap_err(),
             AuthnError::Missing
         );
         assert_eq!(
-            index.authenticate(&headers(&[("x-api-key", "sk-b")]), now).unwrap_err(),
+            index
+                .authenticate(&headers(&[("authorization", "Bearer ")]), now)
+                .unwrap_err(),
+            AuthnError::Missing
+        );
+        assert_eq!(
+            index
+                .authenticate(&headers(&[("x-api-key", "sk-b")]), now)
+                .unwrap_err(),
             AuthnError::Invalid
         );
         assert!(matches!(
@@ -191,7 +202,10 @@ mod tests {
     fn errors_never_contain_the_key() {
         let index = KeyIndex::new(&[]);
         let err = index
-            .authenticate(&headers(&[("authorization", "Bearer sk-secret-123")]), SystemTime::now())
+            .authenticate(
+                &headers(&[("authorization", "Bearer sk-secret-123")]),
+                SystemTime::now(),
+            )
             .unwrap_err();
         assert!(!err.to_string().contains("sk-secret-123"));
     }

@@ -13,7 +13,12 @@ use tracing_subscriber::EnvFilter;
 #[command(name = "portcullis", version, about, long_about = None)]
 pub struct Cli {
     /// Log format on stderr.
-    #[arg(long, global = true, env = "PORTCULLIS_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "PORTCULLIS_LOG_FORMAT",
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
     /// Log filter (tracing syntax, e.g. `info`, `portcullis_gateway=debug`). `RUST_LOG` works too.
     #[arg(long, global = true, env = "PORTCULLIS_LOG")]
@@ -72,9 +77,9 @@ pub struct CallsArgs {
     /// How many calls to show (newest first).
     #[arg(short = 'n', long, default_value_t = 20)]
     pub limit: u32,
-    /// Only calls that ended with this status (e.g. 200, 429).
+    /// Only calls that ended with this status: a code (429), a class (5xx) or `error` (≥ 400).
     #[arg(long)]
-    pub status: Option<u16>,
+    pub status: Option<portcullis_store::StatusFilter>,
     /// Only calls for this model (the name the caller asked for).
     #[arg(long)]
     pub model: Option<String>,

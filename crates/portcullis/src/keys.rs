@@ -24,7 +24,10 @@ pub fn run(args: KeysArgs) -> ExitCode {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
             );
             out(&format!("key:  {key}"));
-            out(&format!("hash: sha256:{}", hex(&portcullis_config::hash_api_key(&key))));
+            out(&format!(
+                "hash: sha256:{}",
+                hex(&portcullis_config::hash_api_key(&key))
+            ));
             err("Give the key to its user now: only the hash goes into the configuration.");
             ExitCode::SUCCESS
         }
@@ -44,7 +47,10 @@ pub fn run(args: KeysArgs) -> ExitCode {
                 err("error: empty key");
                 return ExitCode::FAILURE;
             }
-            out(&format!("hash: sha256:{}", hex(&portcullis_config::hash_api_key(&key))));
+            out(&format!(
+                "hash: sha256:{}",
+                hex(&portcullis_config::hash_api_key(&key))
+            ));
             ExitCode::SUCCESS
         }
     }

@@ -47,7 +47,10 @@ fn load(args: &ConfigArgs) -> Option<Config> {
 }
 
 fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => Some(rt),
         Err(e) => {
             err(&format!("error: could not start the async runtime: {e}"));
@@ -309,7 +312,10 @@ fn banner(local: &std::net::SocketAddr, source: &ConfigSource, models: usize, de
     } else {
         "<your key>".to_string()
     };
-    out(&format!("Portcullis listening on {url} ({})", describe_source(source)));
+    out(&format!(
+        "Portcullis listening on {url} ({})",
+        describe_source(source)
+    ));
     out(&format!(
         "Try: curl {url}/v1/chat/completions -H 'Authorization: Bearer {key}' \
          -H 'Content-Type: application/json' \

@@ -11,14 +11,24 @@ use crate::Operation;
 #[derive(Debug, Clone)]
 pub enum Endpoint {
     /// OpenAI and OpenAI-compatible servers: `{base}/chat/completions`, `{base}/embeddings`.
-    OpenAi { chat: Uri, embeddings: Uri },
+    OpenAi {
+        chat: Uri,
+        embeddings: Uri,
+    },
     /// Azure OpenAI: `{base}/openai/deployments/{deployment}/...?api-version=...`, or the v1 API
     /// (`api_version: v1`): `{base}/openai/v1/...` with the deployment in the body's `model`.
-    Azure { base: String, api_version: String },
+    Azure {
+        base: String,
+        api_version: String,
+    },
     /// Anthropic: `{base}/v1/messages`.
-    Anthropic { messages: Uri },
+    Anthropic {
+        messages: Uri,
+    },
     /// Gemini: `{base}/v1beta/models/{model}:{method}`.
-    Gemini { base: String },
+    Gemini {
+        base: String,
+    },
     Mock,
 }
 
@@ -44,7 +54,9 @@ impl Endpoint {
                 }
             }
             ProviderKind::Azure => {
-                let base = base.trim_end_matches("/openai/v1").trim_end_matches("/openai");
+                let base = base
+                    .trim_end_matches("/openai/v1")
+                    .trim_end_matches("/openai");
                 parse(base.to_string())?;
                 Endpoint::Azure {
                     base: base.to_string(),
@@ -163,7 +175,10 @@ pub(crate) fn auth_headers(config: &ProviderConfig) -> Result<HeaderMap, String>
                 );
             }
             ProviderKind::Azure => {
-                headers.insert(HeaderName::from_static("api-key"), secret_value(key, "api_key")?);
+                headers.insert(
+                    HeaderName::from_static("api-key"),
+                    secret_value(key, "api_key")?,
+                );
             }
             ProviderKind::Anthropic => {
                 headers.insert(
@@ -181,7 +196,8 @@ pub(crate) fn auth_headers(config: &ProviderConfig) -> Result<HeaderMap, String>
         }
     }
     if config.kind == ProviderKind::Anthropic {
-        let version = HeaderValue::from_str(&config.anthropic_version)
+        let version = config.anthropic_version.as_deref().unwrap_or("2023-06-01");
+        let version = HeaderValue::from_str(version)
             .map_err(|_| "version is not a valid header value".to_string())?;
         headers.insert(HeaderName::from_static("anthropic-version"), version);
     }

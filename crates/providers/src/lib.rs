@@ -89,7 +89,7 @@ pub struct Provider {
 }
 
 enum Transport {
-    Http(http_client::HttpClient),
+    Http(Box<http_client::HttpClient>),
     Mock(mock::MockProvider),
 }
 
@@ -125,7 +125,9 @@ impl Provider {
         let headers = endpoint::auth_headers(config).map_err(err)?;
         let transport = match config.kind {
             ProviderKind::Mock => Transport::Mock(mock::MockProvider::new()),
-            _ => Transport::Http(http_client::HttpClient::new(config.connect_timeout).map_err(err)?),
+            _ => Transport::Http(Box::new(
+                http_client::HttpClient::new(config.connect_timeout).map_err(err)?,
+            )),
         };
         Ok(Provider {
             name: Arc::from(config.name.as_str()),

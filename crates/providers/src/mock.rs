@@ -32,8 +32,7 @@ use hyper::body::Frame;
 use portcullis_llm::openai::{self, ChatStreamEncoder};
 use portcullis_llm::{
     ChatRequest, ChatResponse, Choice, EmbeddingsInput, EmbeddingsResponse, ErrorKind,
-    FinishReason, Part, ResponseFormat, Role, StreamEncoder, StreamEvent, Tool, ToolChoice,
-    Usage,
+    FinishReason, Part, ResponseFormat, Role, StreamEncoder, StreamEvent, Tool, ToolChoice, Usage,
 };
 use serde_json::{Map, Value, json};
 
@@ -84,7 +83,11 @@ async fn chat(model: &str, body: &[u8]) -> Response<UpstreamBody> {
         return error_response(status, &format!("mock failure with status {status}"));
     }
     if scenario.garbage {
-        return full_response(200, "text/html", Bytes::from_static(b"<html>502 oops</html>"));
+        return full_response(
+            200,
+            "text/html",
+            Bytes::from_static(b"<html>502 oops</html>"),
+        );
     }
     let response = answer(&request, model, &scenario, &text);
     if request.stream {
@@ -197,8 +200,7 @@ fn answer(request: &ChatRequest, model: &str, scenario: &Scenario, text: &str) -
             Some(ToolChoice::Required | ToolChoice::Tool { .. })
         );
     let mut content = Vec::new();
-    let finish_reason;
-    if wants_tool && !answering_tool_results && !request.tools.is_empty() {
+    let finish_reason = if wants_tool && !answering_tool_results && !request.tools.is_empty() {
         let count = scenario.tool_calls.unwrap_or(1).clamp(1, 16);
         let named = match (&scenario.tool_call, &request.tool_choice) {
             (Some(Some(name)), _) => Some(name.as_str()),
@@ -215,12 +217,15 @@ fn answer(request: &ChatRequest, model: &str, scenario: &Scenario, text: &str) -
                 arguments: example_arguments(tool).to_string(),
             }));
         }
-        finish_reason = FinishReason::ToolCalls;
+        FinishReason::ToolCalls
     } else {
         let reply = if let Some(reply) = &scenario.reply {
             reply.clone()
         } else if answering_tool_results {
-            format!("Tool results: {}", last.map(|m| text_of(&m.content)).unwrap_or_default())
+            format!(
+                "Tool results: {}",
+                last.map(|m| text_of(&m.content)).unwrap_or_default()
+            )
         } else {
             format!("Echo: {text}")
         };
@@ -235,8 +240,8 @@ fn answer(request: &ChatRequest, model: &str, scenario: &Scenario, text: &str) -
             text: reply,
             cache_control: None,
         });
-        finish_reason = reason;
-    }
+        reason
+    };
     let prompt_chars: usize = request
         .messages
         .iter()
@@ -301,7 +306,11 @@ fn example_arguments(tool: &Tool) -> Value {
 }
 
 fn example_value(schema: &Value, depth: usize) -> Value {
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
     let kind = match schema.get("type") {
@@ -443,7 +452,10 @@ fn embeddings(model: &str, body: &[u8]) -> Response<UpstreamBody> {
         return error_response(400, "'input' must not be empty");
     }
     let dimensions = request.dimensions.unwrap_or(16).clamp(1, 4096);
-    let data = inputs.iter().map(|text| unit_vector(text, dimensions)).collect();
+    let data = inputs
+        .iter()
+        .map(|text| unit_vector(text, dimensions))
+        .collect();
     let prompt_tokens = inputs.iter().map(|t| tokens_for(t.len())).sum();
     let response = EmbeddingsResponse {
         model: model.to_string(),
@@ -498,7 +510,11 @@ fn error_response(status: u16, message: &str) -> Response<UpstreamBody> {
 }
 
 fn full_response(status: u16, content_type: &'static str, body: Bytes) -> Response<UpstreamBody> {
-    let mut response = Response::new(Full::new(body).map_err(|never| match never {}).boxed_unsync());
+    let mut response = Response::new(
+        Full::new(body)
+            .map_err(|never| match never {})
+            .boxed_unsync(),
+    );
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,

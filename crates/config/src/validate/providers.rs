@@ -298,7 +298,7 @@ fn provider_one(
         ctx,
         &field("timeout"),
         timeout,
-        Duration::from_secs(1),
+        Duration::from_millis(100),
         Duration::from_secs(24 * 3600),
         show,
     ) && timeout > server.request_timeout

@@ -45,14 +45,23 @@ async fn openai_body_is_forwarded_with_the_upstream_model_and_credentials() {
                          "logit_bias": {"50256": -100}, "temperature": 0.2});
     let reply = post(&gw, "/v1/chat/completions", &request).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
-    assert_eq!(reply.text(), COMPLETION, "the response is forwarded byte for byte");
+    assert_eq!(
+        reply.text(),
+        COMPLETION,
+        "the response is forwarded byte for byte"
+    );
     assert!(reply.header("x-request-id").is_some());
 
     let received = &openai.received()[0];
+    assert_eq!(received.method, "POST");
     assert_eq!(received.path_and_query, "/v1/chat/completions");
     assert_eq!(received.headers["authorization"], "Bearer sk-upstream");
     assert_eq!(received.body["model"], "gpt-upstream");
-    assert_eq!(received.body["logit_bias"], json!({"50256": -100}), "unknown fields pass");
+    assert_eq!(
+        received.body["logit_bias"],
+        json!({"50256": -100}),
+        "unknown fields pass"
+    );
     assert_eq!(received.body["temperature"], 0.2);
 
     let calls = gw.calls().await;
@@ -87,7 +96,10 @@ async fn streams_always_ask_for_usage_and_show_it_only_if_asked() {
     let data = sse_data(&reply.text());
     assert_eq!(data.len(), 3, "usage chunk hidden: {data:?}");
     assert_eq!(data.last().unwrap(), "[DONE]");
-    assert_eq!(openai.received()[0].body["stream_options"], json!({"include_usage": true}));
+    assert_eq!(
+        openai.received()[0].body["stream_options"],
+        json!({"include_usage": true})
+    );
 
     let request = json!({"model": "gpt-test", "stream": true, "stream_options": {"include_usage": true},
                          "messages": [{"role": "user", "content": "hi"}]});

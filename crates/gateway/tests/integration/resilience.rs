@@ -15,7 +15,10 @@ async fn setup() -> (Gateway, Upstream, Upstream) {
     let primary = Upstream::start(&tasks).await;
     let secondary = Upstream::start(&tasks).await;
     // A port nothing listens on: bind, read the port, close.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let gw = Gateway::start(&format!(
         r#"
 server:
@@ -57,13 +60,19 @@ fn chat(model: &str, stream: bool) -> serde_json::Value {
 #[tokio::test]
 async fn retryable_failures_fall_back_to_the_next_target() {
     let (mut gw, primary, secondary) = setup().await;
-    primary.push(Scripted::json(500, json!({"error": {"message": "boom", "type": "server_error"}})));
+    primary.push(Scripted::json(
+        500,
+        json!({"error": {"message": "boom", "type": "server_error"}}),
+    ));
     secondary.always(Scripted::raw(200, "application/json", OK));
     let reply = post(&gw, "/v1/chat/completions", &chat("resilient", false)).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!((primary.calls(), secondary.calls()), (1, 1));
 
-    primary.push(Scripted::json(429, json!({"error": {"message": "slow down"}})));
+    primary.push(Scripted::json(
+        429,
+        json!({"error": {"message": "slow down"}}),
+    ));
     let reply = post(&gw, "/v1/chat/completions", &chat("resilient", true)).await;
     assert_eq!(reply.status, 200);
     assert_eq!((primary.calls(), secondary.calls()), (2, 2));
@@ -83,7 +92,12 @@ async fn caller_mistakes_are_not_retried() {
     let reply = post(&gw, "/v1/chat/completions", &chat("resilient", false)).await;
     assert_eq!(reply.status, 400);
     let body = reply.json();
-    assert!(body["error"]["message"].as_str().unwrap().contains("bad temperature"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bad temperature")
+    );
     assert_eq!(body["error"]["param"], "temperature");
     assert_eq!((primary.calls(), secondary.calls()), (1, 0));
 }
@@ -92,11 +106,16 @@ async fn caller_mistakes_are_not_retried() {
 async fn upstream_failures_map_to_gateway_statuses() {
     let (gw, primary, _secondary) = setup().await;
     // The provider refusing the gateway's credentials is a 502, not the caller's 401.
-    primary.push(Scripted::json(401, json!({"error": {"message": "Incorrect API key provided"}})));
+    primary.push(Scripted::json(
+        401,
+        json!({"error": {"message": "Incorrect API key provided"}}),
+    ));
     let reply = post(&gw, "/v1/chat/completions", &chat("single", false)).await;
     assert_eq!(reply.status, 502);
 
-    primary.push(Scripted::json(429, json!({"error": {"message": "slow down"}})).header("retry-after", "7"));
+    primary.push(
+        Scripted::json(429, json!({"error": {"message": "slow down"}})).header("retry-after", "7"),
+    );
     let reply = post(&gw, "/v1/chat/completions", &chat("single", false)).await;
     assert_eq!(reply.status, 429);
     assert_eq!(reply.header("retry-after"), Some("7"));
@@ -110,7 +129,10 @@ async fn upstream_failures_map_to_gateway_statuses() {
     let started = std::time::Instant::now();
     let reply = post(&gw, "/v1/chat/completions", &chat("single", false)).await;
     assert_eq!(reply.status, 504);
-    assert!(started.elapsed() < Duration::from_millis(1500), "the provider timeout applies");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "the provider timeout applies"
+    );
 }
 
 #[tokio::test]

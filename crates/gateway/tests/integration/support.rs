@@ -2,7 +2,6 @@
 //! received and counts calls; a gateway started in-process from a YAML configuration; a small
 //! HTTP client.
 
-
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -18,7 +17,7 @@ use http::{HeaderMap, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use portcullis_config::{Env, load_str};
+use portcullis_config::load_str;
 use portcullis_gateway::{App, Snapshot};
 use portcullis_store::{CallQuery, CallRecord, Store};
 use portcullis_telemetry::{CallLog, CallLogOptions, CallLogWriter};
@@ -187,10 +186,11 @@ async fn answer(State(state): State<Arc<Mutex<UpstreamState>>>, request: Request
                 }
                 Some((Ok::<Bytes, std::io::Error>(chunk), (chunks, false)))
             }
-            None if cut => Some((
-                Err(std::io::Error::other("cut")),
-                (chunks, true),
-            )),
+            None if cut => {
+                // Let what was sent reach the client before the connection breaks.
+                tokio::time::sleep(delay.max(Duration::from_millis(20))).await;
+                Some((Err(std::io::Error::other("cut")), (chunks, true)))
+            }
             None => None,
         }
     });
@@ -202,21 +202,13 @@ async fn answer(State(state): State<Arc<Mutex<UpstreamState>>>, request: Request
     response
 }
 
-struct MapEnv(Vec<(&'static str, String)>);
-
-impl Env for MapEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        self.0.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
-    }
-}
-
 /// A gateway running in-process.
 pub struct Gateway {
     pub addr: SocketAddr,
     pub app: App,
     pub store: Store,
-    writer: Option<CallLogWriter>,
-    pub tasks: TaskTracker,
+    _writer: CallLogWriter,
+    _tasks: TaskTracker,
 }
 
 /// The API key every test configuration declares.
@@ -230,9 +222,14 @@ impl Gateway {
     }
 
     pub async fn start_with(yaml: &str, tasks: TaskTracker) -> Gateway {
-        let env = MapEnv(vec![("TEST_KEY", KEY.to_string())]);
-        let config = load_str(yaml, std::path::Path::new("/tmp/portcullis-test.yaml"), &env)
-            .unwrap_or_else(|e| panic!("test config rejected:\n{e}"));
+        let env: std::collections::HashMap<String, String> =
+            [("TEST_KEY".to_string(), KEY.to_string())].into();
+        let config = load_str(
+            yaml,
+            std::path::Path::new("/tmp/portcullis-test.yaml"),
+            &env,
+        )
+        .unwrap_or_else(|e| panic!("test config rejected:\n{e}"));
         let store = Store::open_in_memory().await.unwrap();
         let (call_log, writer) = CallLog::start(
             store.clone(),
@@ -257,8 +254,8 @@ impl Gateway {
             addr,
             app,
             store,
-            writer: Some(writer),
-            tasks,
+            _writer: writer,
+            _tasks: tasks,
         }
     }
 
@@ -271,10 +268,18 @@ impl Gateway {
         // Records are written asynchronously; poll until the queue drained.
         for _ in 0..100 {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            let records = self.store.recent_calls(&CallQuery::default()).await.unwrap();
+            let records = self
+                .store
+                .recent_calls(&CallQuery::default())
+                .await
+                .unwrap();
             if !records.is_empty() {
                 tokio::time::sleep(Duration::from_millis(30)).await;
-                return self.store.recent_calls(&CallQuery::default()).await.unwrap();
+                return self
+                    .store
+                    .recent_calls(&CallQuery::default())
+                    .await
+                    .unwrap();
             }
         }
         Vec::new()
@@ -306,13 +311,14 @@ impl Reply {
 
 /// Sends a request and reads the whole response.
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let client: Client<_, Full<Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut builder = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
-    let request = builder.body(Full::new(Bytes::from(body.to_string()))).unwrap();
+    let request = builder
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
     let response = client.request(request).await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -333,7 +339,10 @@ pub async fn post(gateway: &Gateway, path: &str, body: &Value) -> Reply {
     send(
         "POST",
         &gateway.url(path),
-        &[("authorization", &auth), ("content-type", "application/json")],
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+        ],
         &body.to_string(),
     )
     .await

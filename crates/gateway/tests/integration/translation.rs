@@ -73,13 +73,19 @@ async fn openai_caller_anthropic_provider() {
     assert_eq!(body["choices"][0]["message"]["content"], "Bonjour");
     assert_eq!(body["choices"][0]["finish_reason"], "stop");
     assert_eq!(body["usage"]["prompt_tokens"], 12);
-    assert_eq!(reply.header("x-portcullis-dropped-fields"), Some("logprobs"));
+    assert_eq!(
+        reply.header("x-portcullis-dropped-fields"),
+        Some("logprobs")
+    );
 
     let received = &anthropic.received()[0];
     assert_eq!(received.body["model"], "claude-upstream");
     assert_eq!(received.body["system"], "Be brief.");
     assert_eq!(received.body["messages"][0]["role"], "user");
-    assert_eq!(received.body["max_tokens"], 4096, "the default max_tokens is supplied");
+    assert_eq!(
+        received.body["max_tokens"], 4096,
+        "the default max_tokens is supplied"
+    );
     let calls = gw.calls().await;
     assert_eq!(calls[0].dropped_fields.as_deref(), Some("logprobs"));
 }
@@ -91,7 +97,12 @@ async fn strict_translation_refuses_to_drop_fields() {
     let request = json!({"model": "claude-test", "messages": [{"role": "user", "content": "hi"}], "logprobs": true});
     let reply = post(&gw, "/v1/chat/completions", &request).await;
     assert_eq!(reply.status, 400);
-    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("logprobs"));
+    assert!(
+        reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("logprobs")
+    );
     assert_eq!(anthropic.calls(), 0);
 }
 
@@ -109,7 +120,8 @@ async fn anthropic_caller_openai_provider_streaming() {
         &gw.url("/v1/messages"),
         &[("x-api-key", KEY), ("anthropic-version", "2023-06-01")],
         &json!({"model": "gpt-test", "max_tokens": 50, "stream": true, "system": "Be brief.",
-                "messages": [{"role": "user", "content": "hi"}]}).to_string(),
+                "messages": [{"role": "user", "content": "hi"}]})
+        .to_string(),
     )
     .await;
     assert_eq!(reply.status, 200);
@@ -118,7 +130,10 @@ async fn anthropic_caller_openai_provider_streaming() {
     assert_eq!(events.last().map(String::as_str), Some("message_stop"));
     assert!(events.iter().any(|e| e == "content_block_delta"));
     let received = &openai.received()[0];
-    assert_eq!(received.body["messages"][0], json!({"role": "system", "content": "Be brief."}));
+    assert_eq!(
+        received.body["messages"][0],
+        json!({"role": "system", "content": "Be brief."})
+    );
     assert_eq!(received.body["stream_options"]["include_usage"], true);
     let calls = gw.calls().await;
     assert_eq!(calls[0].completion_tokens, Some(2));
@@ -132,11 +147,19 @@ async fn openai_caller_gemini_provider() {
         "usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 1, "totalTokenCount": 5},
         "modelVersion": "gemini-upstream"
     })));
-    let reply = post(&gw, "/v1/chat/completions", &json!({"model": "gemini-test", "messages": [{"role": "user", "content": "hi"}]})).await;
+    let reply = post(
+        &gw,
+        "/v1/chat/completions",
+        &json!({"model": "gemini-test", "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert_eq!(reply.json()["choices"][0]["message"]["content"], "Hallo");
     let received = &gemini.received()[0];
-    assert_eq!(received.path_and_query, "/v1beta/models/gemini-upstream:generateContent");
+    assert_eq!(
+        received.path_and_query,
+        "/v1beta/models/gemini-upstream:generateContent"
+    );
     assert_eq!(received.headers["x-goog-api-key"], "gem-key");
     assert_eq!(received.body["contents"][0]["parts"][0]["text"], "hi");
 }
