@@ -181,3 +181,24 @@ def test_tool_input_is_valid_json_for_openai_upstream_stream(client):
     partial = "".join(e.delta.partial_json for e in events
                       if e.type == "content_block_delta" and e.delta.type == "input_json_delta")
     assert json.loads(partial) == {"location": "Paris"}
+
+
+@pytest.mark.parametrize("choice,expected", [
+    ({"type": "any"}, "required"),
+    ({"type": "tool", "name": "get_time"}, ("tool", "get_time")),
+    ({"type": "auto"}, "auto"),
+])
+@pytest.mark.parametrize("kind", REAL)
+def test_tool_choice(kind, choice, expected, client, up):
+    client.messages.create(model=model_for(kind), max_tokens=100, tools=TOOLS, tool_choice=choice,
+                           messages=[{"role": "user", "content": "x"}])
+    got = up.tool_choice()
+    assert got == expected or (expected == "auto" and got is None)
+
+
+def test_system_as_blocks(client, mocks):
+    up = Upstream("openai", mocks.openai)
+    client.messages.create(model=model_for("openai"), max_tokens=100, system=[
+        {"type": "text", "text": "Rule one."}, {"type": "text", "text": "Rule two."}],
+        messages=[{"role": "user", "content": "x"}])
+    assert "Rule one." in up.system() and "Rule two." in up.system()

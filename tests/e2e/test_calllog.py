@@ -72,6 +72,18 @@ def test_failed_call_records(gateway, text, status):
     assert rec["provider"] == "compat"
 
 
+def test_stream_cut_midway_is_logged_as_an_error(gateway):
+    request_id = rid()
+    with pytest.raises(openai.APIError):
+        for _ in gateway.openai().chat.completions.create(
+                model="anthropic/claude-mock-1", stream=True,
+                messages=[{"role": "user", "content": "a b c d e f [[mock:cut_after=4]]"}],
+                extra_headers={"x-request-id": request_id}):
+            pass
+    rec = gateway.call(request_id)
+    assert rec["stream"] is True and rec["error_kind"], rec
+
+
 def test_unknown_model_and_bad_key_are_logged(gateway):
     request_id = rid()
     with pytest.raises(openai.NotFoundError):

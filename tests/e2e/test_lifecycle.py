@@ -77,6 +77,48 @@ def test_invalid_config_keeps_the_old_one(gw, mocks, tmp_path):
     assert wait_until(lambda: serves(gw, "fixed"), 5)
 
 
+def test_reload_changes_keys(gw, mocks, tmp_path):
+    cfg = base_config(mocks, tmp_path / "data")
+    cfg["api_keys"] = [{"name": "team-c", "key": "sk-test-team-c-new"}]
+    gw.write_config(cfg)
+    gw.signal(signal.SIGHUP)
+
+    def rotated() -> bool:
+        try:
+            gw.openai(key="sk-test-team-a").models.list()
+            return False
+        except openai.AuthenticationError:
+            return True
+
+    assert wait_until(rotated, 5), "a key removed from the config must stop working"
+    assert gw.openai(key="sk-test-team-c-new").models.list()
+
+
+def test_in_flight_request_keeps_its_config_across_reload(gw, mocks, tmp_path):
+    cfg = with_route(mocks, tmp_path, "going-away")
+    gw.write_config(cfg)
+    gw.signal(signal.SIGHUP)
+    assert wait_until(lambda: serves(gw, "going-away"), 5)
+    results: dict = {}
+
+    def slow_call():
+        try:
+            r = gw.openai().chat.completions.create(
+                model="going-away", messages=[{"role": "user", "content": "slow [[mock:delay=1.5]]"}])
+            results["content"] = r.choices[0].message.content
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            results["error"] = repr(e)
+
+    t = threading.Thread(target=slow_call)
+    t.start()
+    time.sleep(0.3)
+    gw.write_config(base_config(mocks, tmp_path / "data"))
+    gw.signal(signal.SIGHUP)
+    assert wait_until(lambda: not serves(gw, "going-away"), 5)
+    t.join(timeout=10)
+    assert results == {"content": "slow"}
+
+
 def test_sigterm_lets_in_flight_requests_finish(gw):
     results: dict = {}
 

@@ -100,6 +100,14 @@ def test_streamed_tool_calls(client):
     assert json.loads(args[0]) == {"location": "Paris"} and json.loads(args[1]) == {"city": "Paris"}
 
 
+def test_fragmented_stream_still_parses(client):
+    text = "héllo 世界 🚀"
+    chunks = list(client.chat.completions.create(
+        model=model_for(client), stream=True,
+        messages=[{"role": "user", "content": f"{text} [[mock:fragment]]"}]))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == text
+
+
 def test_stream_helper_accumulates(mocks):
     c = openai.OpenAI(api_key=UPSTREAM_KEYS["openai"], base_url=f"{mocks.openai.base}/v1",
                       max_retries=0)

@@ -44,7 +44,8 @@ def base_config(mocks, data_dir: Path, **overrides: Any) -> dict:
     Routes: ``openai/*``, ``compat/*``, ``azure/*`` (deployment = captured part),
     ``anthropic/*``, ``gemini/*``, ``mock-*``; ``short/*`` goes to the OpenAI mock through a
     provider with a 1 s timeout; ``strict/*`` is the anthropic route in strict translation mode;
-    ``alias-fast`` is an exact alias of ``openai/gpt-4o-mini``.
+    ``alias-fast`` is an exact alias of ``openai/gpt-4o-mini``; ``fallback`` tries ``compat``
+    (model ``flaky``) first, then ``openai`` (``gpt-4o-mini``).
     """
     from conftest import UPSTREAM_KEYS
 
@@ -71,6 +72,8 @@ def base_config(mocks, data_dir: Path, **overrides: Any) -> dict:
         },
         "models": [
             {"name": "alias-fast", "targets": [{"provider": "openai", "model": "gpt-4o-mini"}]},
+            {"name": "fallback", "targets": [{"provider": "compat", "model": "flaky"},
+                                             {"provider": "openai", "model": "gpt-4o-mini"}]},
             {"name": "strict/*", "translation": "strict", "targets": ["anthropic"]},
             {"name": "short/*", "targets": ["openai-short"]},
             {"name": "openai/*", "targets": ["openai"]},

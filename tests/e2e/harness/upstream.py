@@ -141,6 +141,28 @@ class Upstream:
         return [d["name"] for t in b.get("tools") or []
                 for d in t.get("functionDeclarations") or t.get("function_declarations") or []]
 
+    def tool_choice(self):
+        """Neutral tool choice: "auto" | "required" | "none" | ("tool", name) | None (unset)."""
+        b = self.body()
+        if self.wire == "openai":
+            c = b.get("tool_choice")
+            return ("tool", c["function"]["name"]) if isinstance(c, dict) else c
+        if self.wire == "anthropic":
+            c = b.get("tool_choice")
+            if c is None:
+                return None
+            return {"auto": "auto", "any": "required", "none": "none"}.get(
+                c["type"], ("tool", c.get("name")))
+        cfg = (b.get("toolConfig") or b.get("tool_config") or {})
+        fc = cfg.get("functionCallingConfig") or cfg.get("function_calling_config")
+        if not fc:
+            return None
+        mode = fc.get("mode")
+        names = fc.get("allowedFunctionNames") or fc.get("allowed_function_names") or []
+        if mode == "ANY" and len(names) == 1:
+            return ("tool", names[0])
+        return {"AUTO": "auto", "ANY": "required", "NONE": "none"}.get(mode, mode)
+
     def credential_headers(self) -> dict[str, str]:
         rec = self.rec()
         return {k: v for k, v in rec.headers.items()

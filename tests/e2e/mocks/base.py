@@ -222,7 +222,7 @@ class SseWriter:
     """Writes Server-Sent Events and can cut the connection after N events (``cut_after``)."""
 
     def __init__(self, request: web.Request, response: web.StreamResponse, cut_after: int | None,
-                 delay: float):
+                 delay: float, fragment: bool = False):
         self.request = request
         self.response = response
         self.cut_after = cut_after
@@ -230,6 +230,7 @@ class SseWriter:
         self.sent = 0
         self.cut = False
         self.newline = "\n"  # Gemini frames its events with CRLF
+        self.fragment = fragment
 
     async def send(self, data: Any, event: str | None = None) -> None:
         """Send one event; raises ``StreamCut`` once the cut point is passed."""
@@ -240,7 +241,15 @@ class SseWriter:
         payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
         nl = self.newline
         frame = (f"event: {event}{nl}" if event else "") + f"data: {payload}{nl}{nl}"
-        await self.response.write(frame.encode())
+        data_bytes = frame.encode()
+        if self.fragment:
+            # Tiny writes with pauses, so frames, lines and even UTF-8 characters arrive split
+            # across reads on the other side.
+            for start in range(0, len(data_bytes), 3):
+                await self.response.write(data_bytes[start:start + 3])
+                await asyncio.sleep(0.0005)
+        else:
+            await self.response.write(data_bytes)
         self.sent += 1
 
     async def _cut(self) -> None:
@@ -367,7 +376,7 @@ class MockServer:
         await resp.prepare(request)
         cut = directives.get("cut_after")
         return SseWriter(request, resp, int(cut) if cut else None,
-                         float(directives.get("chunk_delay") or 0))
+                         float(directives.get("chunk_delay") or 0), "fragment" in directives)
 
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
