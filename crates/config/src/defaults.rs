@@ -231,9 +231,13 @@ fn defaults_parsed(env: &dyn Env, skipped: &[(String, ConfigError)]) -> Parsed {
     parsed
         .providers
         .push(("mock".to_owned(), Some(raw_provider(ProviderType::Mock))));
+    // The exact names come first so `/v1/models` lists them; `mock-*` serves every other
+    // behaviour the mock offers (`mock-error-429`, `mock-slow`, ...).
     let mut routes = vec![
-        route("mock-*", "mock", "mock-*"),
         route("mock", "mock", "mock"),
+        route("mock-echo", "mock", "mock-echo"),
+        route("mock-tools", "mock", "mock-tools"),
+        route("mock-*", "mock", "mock-*"),
     ];
     for candidate in CANDIDATES {
         if skipped.iter().any(|(s, _)| s == candidate.name) {
