@@ -12,10 +12,11 @@
 mod writer;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use portcullis_store::{CallRecord, CallStore};
+use tokio::sync::Notify;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -108,6 +109,8 @@ pub struct CallLog {
 #[derive(Debug)]
 struct Sender {
     queue: mpsc::Sender<CallRecord>,
+    /// How the writer asks to be woken when its batch can be completed.
+    batch_signal: Arc<BatchSignal>,
     counters: Arc<Counters>,
     metrics: CallLogMetrics,
     warning: DropWarning,
@@ -118,9 +121,16 @@ impl CallLog {
     /// that shuts the writer down. Call it once at startup, inside the runtime (like
     /// `tokio::spawn`, it panics outside one), after [`crate::metrics::install_recorder`].
     ///
-    /// Zero `queue_capacity` or `batch_size` is taken as 1.
+    /// Zero `queue_capacity` or `batch_size` is taken as 1, and a `batch_size` above
+    /// `queue_capacity` as `queue_capacity`.
     pub fn start<S: CallStore>(store: S, options: CallLogOptions) -> (Self, CallLogWriter) {
-        let (queue, receiver) = mpsc::channel(options.queue_capacity.max(1));
+        let capacity = options.queue_capacity.max(1);
+        let batch_size = options.batch_size.clamp(1, capacity);
+        let (queue, receiver) = mpsc::channel(capacity);
+        let batch_signal = Arc::new(BatchSignal {
+            ready: Notify::new(),
+            wanted: AtomicUsize::new(usize::MAX),
+        });
         let counters = Arc::new(Counters::default());
         let metrics = CallLogMetrics::resolve();
         let stop = CancellationToken::new();
@@ -129,7 +139,8 @@ impl CallLog {
             writer::Writer {
                 store,
                 queue: receiver,
-                batch_size: options.batch_size.max(1),
+                batch_size,
+                batch_signal: Arc::clone(&batch_signal),
                 flush_interval: options.flush_interval,
                 stop: stop.clone(),
                 counters: Arc::clone(&counters),
@@ -140,6 +151,7 @@ impl CallLog {
         tracker.close();
         let sender = Sender {
             queue,
+            batch_signal,
             counters: Arc::clone(&counters),
             metrics,
             warning: DropWarning::new(),
@@ -176,7 +188,15 @@ impl CallLog {
             return;
         };
         match sender.queue.try_send(record) {
-            Ok(()) => {}
+            Ok(()) => {
+                // The writer is not woken per record (a cross-thread wake costs more than the
+                // send): it sleeps until its flush deadline, or until its batch can be filled.
+                let queued = sender.queue.max_capacity() - sender.queue.capacity();
+                let signal = &sender.batch_signal;
+                if queued >= signal.wanted.load(Ordering::SeqCst) {
+                    signal.ready.notify_one();
+                }
+            }
             Err(TrySendError::Full(_)) => {
                 Counters::add(&sender.counters.dropped_queue_full, 1);
                 sender.metrics.dropped_queue_full.increment(1);
@@ -197,6 +217,15 @@ impl CallLog {
             .map(|s| s.counters.snapshot())
             .unwrap_or_default()
     }
+}
+
+/// How a gathering writer asks to be woken: when the queue holds `wanted` records, the record
+/// that got it there notifies `ready`. A missed or stale wake-up costs only time: the writer
+/// also wakes at its flush deadline, and re-checks the queue when woken.
+#[derive(Debug)]
+struct BatchSignal {
+    ready: Notify,
+    wanted: AtomicUsize,
 }
 
 /// The running writer task. Keep it until shutdown; dropping it leaves the writer running

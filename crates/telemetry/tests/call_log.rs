@@ -75,6 +75,32 @@ async fn a_partial_batch_is_written_one_flush_interval_after_its_first_record() 
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_batch_completed_while_the_writer_waits_is_written_at_once() {
+    let store = FakeStore::default();
+    let (log, writer) = CallLog::start(store.clone(), options(100, 10, HOUR));
+    log.record(call(0));
+    // The writer holds one record and waits for its deadline, an hour away.
+    sleep(Duration::from_millis(1)).await;
+    for n in 1..=8 {
+        log.record(call(n));
+        sleep(Duration::from_millis(1)).await;
+        assert!(
+            store.batch_sizes().is_empty(),
+            "written before the batch was full"
+        );
+    }
+    log.record(call(9));
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(store.batch_sizes(), [10]);
+    for n in 10..=14 {
+        log.record(call(n));
+    }
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(store.batch_sizes(), [10]);
+    writer.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_idle_writer_does_not_write_empty_batches() {
     let store = FakeStore::default();
     let (_log, writer) = CallLog::start(store.clone(), options(100, 10, Duration::from_millis(10)));

@@ -1,14 +1,15 @@
 //! The writer task: turns the queue into batched transactions.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use portcullis_store::{CallRecord, CallStore};
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::Counters;
+use super::{BatchSignal, Counters};
 use crate::metrics::CallLogMetrics;
 
 /// Retries after a failed write before its batch counts as lost.
@@ -21,6 +22,7 @@ pub(super) struct Writer<S> {
     pub(super) store: S,
     pub(super) queue: mpsc::Receiver<CallRecord>,
     pub(super) batch_size: usize,
+    pub(super) batch_signal: Arc<BatchSignal>,
     pub(super) flush_interval: Duration,
     pub(super) stop: CancellationToken,
     pub(super) counters: Arc<Counters>,
@@ -49,18 +51,47 @@ impl<S: CallStore> Writer<S> {
                 }
             }
         }
+        let going_on = self.gather(batch).await;
+        // Until the next gather the writer is not waiting on the signal: senders skip it.
+        self.batch_signal.wanted.store(usize::MAX, Ordering::SeqCst);
+        going_on
+    }
+
+    /// Adds records to a started batch until it is full or `flush_interval` has passed since
+    /// its first record.
+    async fn gather(&mut self, batch: &mut Vec<CallRecord>) -> bool {
         let deadline = Instant::now() + self.flush_interval;
-        while batch.len() < self.batch_size {
-            let room = self.batch_size - batch.len();
+        loop {
+            if !self.take_queued(batch) {
+                return false;
+            }
+            if batch.len() >= self.batch_size {
+                return true;
+            }
+            // Not waiting on the queue itself: senders then need not wake this task for every
+            // record, only once the queue holds what completes the batch.
+            let wanted = self.batch_size - batch.len();
+            self.batch_signal.wanted.store(wanted, Ordering::SeqCst);
+            if self.queue.len() >= wanted {
+                continue;
+            }
             tokio::select! {
                 biased;
                 () = self.stop.cancelled() => return false,
-                received = self.queue.recv_many(batch, room) => {
-                    if received == 0 {
-                        return false;
-                    }
-                }
-                () = tokio::time::sleep_until(deadline) => break,
+                () = self.batch_signal.ready.notified() => {}
+                () = tokio::time::sleep_until(deadline) => return self.take_queued(batch),
+            }
+        }
+    }
+
+    /// Moves queued records into `batch` without waiting, up to a full batch. Returns `false`
+    /// when the queue is empty and every sender is gone.
+    fn take_queued(&mut self, batch: &mut Vec<CallRecord>) -> bool {
+        while batch.len() < self.batch_size {
+            match self.queue.try_recv() {
+                Ok(record) => batch.push(record),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return false,
             }
         }
         true
