@@ -102,7 +102,11 @@ async fn complete_reply(
             bytes
         }
         Plan::Translate => {
-            let response = parse_response(&provider, &bytes, &upstream_model)?;
+            let mut response = parse_response(&provider, &bytes, &upstream_model)?;
+            if response.created == 0 {
+                // Gemini sends no timestamp; the caller's API has one.
+                response.created = unix_now();
+            }
             ctx.usage = response.usage;
             Bytes::from(render_response(call.api, &response, &upstream_model))
         }
@@ -151,6 +155,12 @@ fn parse_response(
         provider: provider.name().to_string(),
         detail: e.message,
     })
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
 }
 
 fn render_response(api: InboundApi, response: &ChatResponse, upstream_model: &str) -> Vec<u8> {

@@ -186,6 +186,9 @@ impl ChatStream {
             Mode::Translate { decoder, encoder } => {
                 self.events.clear();
                 decoder.on_event(event, &mut self.events);
+                for canonical in &mut self.events {
+                    stamp_created(canonical);
+                }
                 for canonical in &self.events {
                     observe(
                         canonical,
@@ -266,6 +269,18 @@ impl ChatStream {
         }
         // Dropping the guard now (not when hyper drops the body) records the call promptly.
         self.guard = None;
+    }
+}
+
+/// Gives a stream start without a timestamp (Gemini sends none) the current time: the caller's
+/// API has one.
+fn stamp_created(event: &mut StreamEvent) {
+    if let StreamEvent::Start { created, .. } = event
+        && *created == 0
+    {
+        *created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     }
 }
 
