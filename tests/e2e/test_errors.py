@@ -143,6 +143,13 @@ def test_upstream_timeout_is_504(gateway):
     assert time.monotonic() - started < 2.9, "the provider timeout (1s) was not applied"
 
 
+def test_upstream_timeout_before_a_stream_starts_is_504(gateway):
+    with pytest.raises(openai.APIStatusError) as e:
+        for _ in chat(gateway.openai(), "short/gpt-4o-mini", "slow [[mock:delay=3]]", stream=True):
+            pass
+    assert_openai_error(e.value, 504)
+
+
 def test_stream_that_fails_before_starting_is_an_http_error(gateway):
     with pytest.raises(openai.RateLimitError):
         for _ in chat(gateway.openai(), "anthropic/claude-mock-1", "[[mock:status=429]]",

@@ -40,6 +40,11 @@ def serves(gw: Gateway, model: str) -> bool:
         return False
 
 
+def reached(mock, marker: str) -> bool:
+    """Whether a request containing ``marker`` has arrived at ``mock``."""
+    return any(marker.encode() in r.raw for r in mock.requests)
+
+
 def wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,7 +116,7 @@ def test_in_flight_request_keeps_its_config_across_reload(gw, mocks, tmp_path):
 
     t = threading.Thread(target=slow_call)
     t.start()
-    time.sleep(0.3)
+    assert wait_until(lambda: reached(mocks.openai, "delay=1.5"), 5), "never reached upstream"
     gw.write_config(base_config(mocks, tmp_path / "data"))
     gw.signal(signal.SIGHUP)
     assert wait_until(lambda: not serves(gw, "going-away"), 5)
@@ -119,7 +124,7 @@ def test_in_flight_request_keeps_its_config_across_reload(gw, mocks, tmp_path):
     assert results == {"content": "slow"}
 
 
-def test_sigterm_lets_in_flight_requests_finish(gw):
+def test_sigterm_lets_in_flight_requests_finish(gw, mocks):
     results: dict = {}
 
     def slow_call():
@@ -133,7 +138,7 @@ def test_sigterm_lets_in_flight_requests_finish(gw):
 
     t = threading.Thread(target=slow_call)
     t.start()
-    time.sleep(0.7)
+    assert wait_until(lambda: reached(mocks.openai, "delay=2"), 5), "never reached upstream"
     gw.signal(signal.SIGTERM)
     t.join(timeout=15)
     assert results == {"content": "slow one"}
@@ -143,6 +148,7 @@ def test_sigterm_lets_in_flight_requests_finish(gw):
 
 
 def test_sigterm_lets_in_flight_streams_finish(gw):
+    # chunk_delay=0.3 over 5 words: the stream is still running ~1 s after its first chunk.
     chunks: list[str] = []
     errors: list[str] = []
 
@@ -157,7 +163,7 @@ def test_sigterm_lets_in_flight_streams_finish(gw):
 
     t = threading.Thread(target=slow_stream)
     t.start()
-    time.sleep(0.8)
+    assert wait_until(lambda: chunks, 5), "the stream never started"
     gw.signal(signal.SIGTERM)
     t.join(timeout=15)
     assert errors == [] and "".join(chunks) == "a b c d e"
