@@ -65,3 +65,6 @@ pub fn status_for(kind: ErrorKind) -> u16 {
 pub fn parse_error(status: u16, body: &[u8]) -> UpstreamError {
     crate::upstream_error::parse(status, body, "Anthropic", wire::kind_from_type)
 }
+
+#[cfg(test)]
+mod tests;

@@ -60,6 +60,18 @@ fn is_tool_entry(key: &str) -> bool {
 /// Fields serialised as extra entries of the enclosing object (use with `#[serde(flatten)]`).
 pub(crate) struct TopLevel<'a>(Vec<(&'a str, &'a Value)>);
 
+impl TopLevel<'_> {
+    /// Leaves out `key` when the builder writes that field itself. Parsers keep a field in
+    /// `extra` when its value has a form the model lacks (an `allowed_tools` tool choice, an
+    /// `adaptive` thinking config); a builder forwards it only if it has nothing of its own.
+    pub(crate) fn unless_written(mut self, key: &str, written: bool) -> Self {
+        if written {
+            self.0.retain(|(k, _)| *k != key);
+        }
+        self
+    }
+}
+
 impl Serialize for TopLevel<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;

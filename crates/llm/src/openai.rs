@@ -70,3 +70,6 @@ pub fn parse_error(status: u16, body: &[u8]) -> UpstreamError {
         wire::kind_from_code,
     )
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,7 +39,8 @@ const MIN_THINKING_BUDGET: u32 = 1024;
 ///   16384), kept within Anthropic's rules (≥ 1024 and below `max_tokens`; reported dropped if
 ///   `max_tokens` leaves no room). For requests from other APIs, with thinking on, a
 ///   `temperature` other than 1 and a `top_p` below 0.95 are dropped (Anthropic rejects them).
-///   `output_config.effort` is sent only when the caller was an Anthropic client.
+///   `output_config.effort` is sent only when the caller was an Anthropic client (and then does
+///   not turn thinking on by itself).
 /// * A `temperature` above 1 (OpenAI allows up to 2) is clamped to 1.
 /// * Dropped and reported: `n` > 1, `logprobs`, `top_logprobs`, `seed`, penalties, message
 ///   names, image `detail`, thinking without a signature, images in assistant turns, extras
@@ -151,6 +152,8 @@ pub fn build_messages_request(
         }
     }
 
+    let body_thinking = thinking.is_some();
+    let body_output_config = output_config.is_some();
     let body = WireRequest {
         model: upstream_model,
         max_tokens,
@@ -166,7 +169,10 @@ pub fn build_messages_request(
         top_k: req.top_k,
         metadata: req.user.as_deref().map(|user_id| Metadata { user_id }),
         stream: req.stream.then_some(true),
-        extra: extras.top_level,
+        extra: extras
+            .top_level
+            .unless_written("thinking", body_thinking)
+            .unless_written("output_config", body_output_config),
     };
     Ok(Converted {
         body: json::to_vec(&body),
@@ -181,8 +187,6 @@ const KNOWN_FIELDS: &[&str] = &[
     "messages",
     "tools",
     "tool_choice",
-    "thinking",
-    "output_config",
     "stop_sequences",
     "temperature",
     "top_p",
@@ -198,6 +202,13 @@ fn thinking(
     dropped: &mut Vec<String>,
 ) -> Option<Thinking> {
     let reasoning = req.reasoning.as_ref()?;
+    if from_anthropic {
+        // An Anthropic caller's effort is `output_config.effort`, not a thinking request.
+        return reasoning.budget_tokens.map(|budget_tokens| Thinking {
+            kind: "enabled",
+            budget_tokens,
+        });
+    }
     let budget = match (reasoning.budget_tokens, reasoning.effort.as_deref()) {
         (Some(budget), _) => budget,
         (None, None | Some("minimal" | "none")) => return None,
@@ -205,12 +216,6 @@ fn thinking(
         (None, Some("medium")) => 4096,
         (None, Some(_)) => 16384,
     };
-    if from_anthropic {
-        return Some(Thinking {
-            kind: "enabled",
-            budget_tokens: budget,
-        });
-    }
     if max_tokens <= MIN_THINKING_BUDGET {
         dropped.push(String::from(match req.source {
             Some(WireApi::OpenAiChat) => "reasoning_effort",

@@ -89,9 +89,14 @@ impl MessagesStreamDecoder {
     }
 
     fn on_wire(&mut self, event: WireEvent, out: &mut Vec<StreamEvent>) {
+        // An error before anything else stays a bare error, as with the other decoders: the
+        // gateway can still answer it with an error status.
         if !matches!(
             event,
-            WireEvent::MessageStart { .. } | WireEvent::Ping | WireEvent::Other
+            WireEvent::MessageStart { .. }
+                | WireEvent::Ping
+                | WireEvent::Other
+                | WireEvent::Error { .. }
         ) {
             self.start(String::new(), String::new(), out);
         }

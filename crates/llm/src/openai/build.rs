@@ -118,7 +118,10 @@ pub fn build_chat_request(
         stream_options: req.stream.then_some(StreamOptions {
             include_usage: true,
         }),
-        extra: extras.top_level,
+        extra: extras
+            .top_level
+            .unless_written("tool_choice", req.tool_choice.is_some())
+            .unless_written("response_format", req.response_format.is_some()),
     };
     Ok(Converted {
         body: json::to_vec(&body),
@@ -131,9 +134,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "model",
     "messages",
     "tools",
-    "tool_choice",
     "parallel_tool_calls",
-    "response_format",
     "max_tokens",
     "max_completion_tokens",
     "temperature",

@@ -34,7 +34,9 @@ pub fn inspect_chunk(data: &str) -> ChunkInfo {
             ..ChunkInfo::default()
         };
     }
-    if !trimmed.contains("\"usage\"") && !trimmed.contains("\"error\"") {
+    // OpenAI sends `"usage":null` on every chunk once usage is requested: only a non-null
+    // `usage` or `error` is worth a parse.
+    if !has_non_null(trimmed, "\"usage\"") && !has_non_null(trimmed, "\"error\"") {
         return ChunkInfo::default();
     }
     let Ok(peek) = serde_json::from_str::<Peek>(trimmed) else {
@@ -53,6 +55,22 @@ pub fn inspect_chunk(data: &str) -> ChunkInfo {
         error: None,
         done: false,
     }
+}
+
+/// Whether `key` (quoted) appears followed by `:` and a value other than `null`. A key inside a
+/// string value is escaped (`\"usage\"`) and never matches; a false positive only costs a parse.
+fn has_non_null(data: &str, key: &str) -> bool {
+    let mut rest = data;
+    while let Some(at) = rest.find(key) {
+        rest = rest.get(at + key.len()..).unwrap_or_default();
+        let after = rest.trim_start();
+        if let Some(value) = after.strip_prefix(':')
+            && !value.trim_start().starts_with("null")
+        {
+            return true;
+        }
+    }
+    false
 }
 
 #[derive(Deserialize)]
