@@ -80,6 +80,13 @@ def test_stop_max_tokens_json_image(client):
     assert r.text == "what [images: 1]"
 
 
+def test_candidate_count(client):
+    r = client.models.generate_content(model="g", contents="a b",
+                                       config=types.GenerateContentConfig(candidate_count=2))
+    assert [c.content.parts[0].text for c in r.candidates] == ["a b", "a b"]
+    assert r.usage_metadata.candidates_token_count == 4
+
+
 def test_batch_embeddings(client, mocks):
     r = client.models.embed_content(model="gemini-embedding-001", contents=["a", "b"],
                                     config=types.EmbedContentConfig(output_dimensionality=4))

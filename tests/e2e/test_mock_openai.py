@@ -108,6 +108,19 @@ def test_fragmented_stream_still_parses(client):
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == text
 
 
+def test_n_choices(client):
+    r = client.chat.completions.create(model=model_for(client), n=2,
+                                       messages=[{"role": "user", "content": "a b"}])
+    assert [(c.index, c.message.content) for c in r.choices] == [(0, "a b"), (1, "a b")]
+    assert r.usage.completion_tokens == 4
+    texts: dict[int, str] = {}
+    for c in client.chat.completions.create(model=model_for(client), n=2, stream=True,
+                                            messages=[{"role": "user", "content": "a b"}]):
+        for ch in c.choices:
+            texts[ch.index] = texts.get(ch.index, "") + (ch.delta.content or "")
+    assert texts == {0: "a b", 1: "a b"}
+
+
 def test_stream_helper_accumulates(mocks):
     c = openai.OpenAI(api_key=UPSTREAM_KEYS["openai"], base_url=f"{mocks.openai.base}/v1",
                       max_retries=0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pytest
 
 from harness.upstream import REAL, UPSTREAMS, WITH_MOCK, Upstream, model_for
@@ -255,3 +256,33 @@ def test_developer_and_multiple_system_messages(client, mocks):
         {"role": "user", "content": "x"}])
     assert "Rule one." in up.system() and "Rule two." in up.system()
     assert up.roles() == ["user"]
+
+
+@pytest.mark.parametrize("kind", REAL)
+def test_n_choices(kind, client, up):
+    raw = client.chat.completions.with_raw_response.create(
+        model=model_for(kind), n=2, messages=[{"role": "user", "content": "a b"}])
+    r = raw.parse()
+    dropped = raw.headers.get("x-portcullis-dropped-fields") or ""
+    if up.wire == "anthropic":
+        # Anthropic answers one message per request: `n` cannot be carried, so it must be named.
+        assert "n" in [f.strip() for f in dropped.split(",")], dropped
+        assert len(r.choices) == 1
+    else:
+        assert [(c.index, c.message.content) for c in r.choices] == [(0, "a b"), (1, "a b")]
+        assert r.usage.completion_tokens == 4
+
+
+def test_out_of_range_temperature_is_not_changed_silently(client, mocks):
+    # OpenAI takes temperature up to 2, Anthropic up to 1: a gateway that clamps must say so
+    # (lenient header); one that cannot carry the value may refuse it (400).
+    try:
+        raw = client.chat.completions.with_raw_response.create(
+            model=model_for("anthropic"), temperature=1.5,
+            messages=[{"role": "user", "content": "x"}])
+    except openai.BadRequestError as e:
+        assert "temperature" in e.value.body["message"]
+        return
+    sent = mocks.anthropic.last("/v1/messages").body.get("temperature")
+    if sent != 1.5:
+        assert "temperature" in (raw.headers.get("x-portcullis-dropped-fields") or ""), sent

@@ -80,6 +80,7 @@ class Conversation:
     max_tokens: int | None = None
     json_mode: bool = False
     stream: bool = False
+    choices: int = 1  # OpenAI `n`, Gemini `candidateCount`: that many identical answers
 
 
 @dataclass

@@ -125,6 +125,7 @@ def parse_generate(body: dict, model: str, stream: bool) -> Conversation:
     limit = field(gen, "maxOutputTokens")
     conv.max_tokens = int(limit) if limit is not None else None
     conv.json_mode = field(gen, "responseMimeType") == "application/json"
+    conv.choices = int(field(gen, "candidateCount") or 1)
     return conv
 
 
@@ -177,8 +178,8 @@ class GeminiMock(MockServer):
             return await self.embed(model, body, method == "batchEmbedContents")
         return self.error_response(404, f"Method not found: {method}")
 
-    def usage(self, reply: Reply, completion: int | None = None) -> dict:
-        done = reply.completion_tokens if completion is None else completion
+    def usage(self, reply: Reply, completion: int | None = None, n: int = 1) -> dict:
+        done = (reply.completion_tokens if completion is None else completion) * n
         usage = {"promptTokenCount": reply.prompt_tokens, "candidatesTokenCount": done,
                  "totalTokenCount": reply.prompt_tokens + done,
                  "promptTokensDetails": [{"modality": "TEXT", "tokenCount": reply.prompt_tokens}]}
@@ -188,10 +189,14 @@ class GeminiMock(MockServer):
 
     def response(self, conv: Conversation, parts: list[dict], finish: str | None,
                  usage: dict, rid: str) -> dict:
-        cand: dict = {"content": {"parts": parts, "role": "model"}, "index": 0}
-        if finish:
-            cand["finishReason"] = finish
-        return {"candidates": [cand], "usageMetadata": usage, "modelVersion": conv.model,
+        """One GenerateContentResponse with ``conv.choices`` identical candidates."""
+        cands = []
+        for index in range(conv.choices):
+            cand: dict = {"content": {"parts": parts, "role": "model"}, "index": index}
+            if finish:
+                cand["finishReason"] = finish
+            cands.append(cand)
+        return {"candidates": cands, "usageMetadata": usage, "modelVersion": conv.model,
                 "responseId": rid}
 
     async def generate(self, request: web.Request, model: str, body: dict,
@@ -211,13 +216,14 @@ class GeminiMock(MockServer):
                 return self.garbage_response()
             parts = ([{"text": reply.text}] if reply.text is not None else []) + calls
             return web.json_response(self.response(conv, parts, FINISH[reply.finish],
-                                                   self.usage(reply), rid))
+                                                   self.usage(reply, n=conv.choices), rid))
         if request.query.get("alt") != "sse":
             # Without alt=sse Google answers one JSON array of the chunks.
-            chunks = [self.response(conv, [{"text": p}], None, self.usage(reply, 0), rid)
+            chunks = [self.response(conv, [{"text": p}], None,
+                                    self.usage(reply, 0, conv.choices), rid)
                       for p in reply.text_pieces()]
             chunks.append(self.response(conv, calls or [{"text": ""}], FINISH[reply.finish],
-                                        self.usage(reply), rid))
+                                        self.usage(reply, n=conv.choices), rid))
             return web.json_response(chunks)
         w = await self.open_stream(request, reply.directives)
         w.newline = "\r\n"
@@ -230,9 +236,9 @@ class GeminiMock(MockServer):
         for i, piece in enumerate(pieces):
             done += len(piece.split())
             last = i == len(pieces) - 1 and not calls
+            usage = self.usage(reply, done if not last else None, conv.choices)
             await w.send(self.response(conv, [{"text": piece}],
-                                       FINISH[reply.finish] if last else None,
-                                       self.usage(reply, done if not last else None), rid))
+                                       FINISH[reply.finish] if last else None, usage, rid))
             if i == 0 and "error_event" in reply.directives:
                 await w.send({"error": {"code": 503, "message": "The model is overloaded.",
                                         "status": "UNAVAILABLE"}})
@@ -240,7 +246,7 @@ class GeminiMock(MockServer):
                 return w.response
         if calls or not pieces:
             await w.send(self.response(conv, calls or [{"text": ""}], FINISH[reply.finish],
-                                       self.usage(reply), rid))
+                                       self.usage(reply, n=conv.choices), rid))
         await w.response.write_eof()
         return w.response
 

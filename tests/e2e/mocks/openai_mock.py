@@ -128,6 +128,7 @@ def parse_chat(body: dict, model: str | None) -> Conversation:
         raise BadRequest("'stop' supports at most 4 sequences", "stop")
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     conv.max_tokens = int(limit) if limit is not None else None
+    conv.choices = int(body.get("n") or 1)
     fmt = (body.get("response_format") or {}).get("type")
     conv.json_mode = fmt in ("json_object", "json_schema")
     return conv
@@ -231,11 +232,11 @@ class OpenAIMock(MockServer):
             request.transport.abort()
         return resp
 
-    def usage(self, reply: Reply) -> dict:
+    def usage(self, reply: Reply, n: int = 1) -> dict:
         return {
             "prompt_tokens": reply.prompt_tokens,
-            "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+            "completion_tokens": reply.completion_tokens * n,
+            "total_tokens": reply.prompt_tokens + reply.completion_tokens * n,
             "prompt_tokens_details": {"cached_tokens": reply.cached_tokens, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0,
@@ -246,19 +247,21 @@ class OpenAIMock(MockServer):
         return f"call_mock{n:04d}"
 
     def completion(self, conv: Conversation, reply: Reply) -> dict:
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text, "refusal": None,
-                                   "annotations": []}
-        if reply.tool_calls:
-            message["tool_calls"] = [
-                {"id": self.tool_call_id(self.next_id()), "type": "function",
-                 "function": {"name": name, "arguments": json.dumps(args)}}
-                for name, args in reply.tool_calls]
-        choice = {"index": 0, "message": message, "logprobs": None,
-                  "finish_reason": FINISH[reply.finish]}
+        choices = []
+        for index in range(conv.choices):
+            message: dict[str, Any] = {"role": "assistant", "content": reply.text,
+                                       "refusal": None, "annotations": []}
+            if reply.tool_calls:
+                message["tool_calls"] = [
+                    {"id": self.tool_call_id(self.next_id()), "type": "function",
+                     "function": {"name": name, "arguments": json.dumps(args)}}
+                    for name, args in reply.tool_calls]
+            choices.append({"index": index, "message": message, "logprobs": None,
+                            "finish_reason": FINISH[reply.finish]})
         return self.decorate_completion({
             "id": f"chatcmpl-mock{self.next_id()}", "object": "chat.completion",
             "created": CREATED, "model": self.response_model(conv.model),
-            "choices": [choice], "usage": self.usage(reply),
+            "choices": choices, "usage": self.usage(reply, conv.choices),
             "service_tier": "default", "system_fingerprint": "fp_mock",
         })
 
@@ -283,34 +286,38 @@ class OpenAIMock(MockServer):
                 "created": CREATED, "model": self.response_model(conv.model),
                 "service_tier": "default", "system_fingerprint": "fp_mock"}
 
-        async def chunk(delta: dict, finish: str | None = None) -> None:
-            c = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None,
+        async def chunk(delta: dict, finish: str | None = None, choice: int = 0) -> None:
+            c = {**base, "choices": [{"index": choice, "delta": delta, "logprobs": None,
                                       "finish_reason": finish}]}
             if include_usage:
                 c["usage"] = None
             await writer.send(self.decorate_chunk(c))
 
         await self.stream_prelude(writer, base)
-        await chunk({"role": "assistant", "content": "", "refusal": None})
-        for i, piece in enumerate(reply.text_pieces()):
-            await chunk({"content": piece})
-            if i == 0 and "error_event" in reply.directives:
-                await writer.send({"error": {"message": "mock scenario: error mid-stream",
-                                             "type": "server_error", "param": None,
-                                             "code": None}})
-                await writer.response.write_eof()
-                return writer.response
-        for index, (name, args) in enumerate(reply.tool_calls):
-            await chunk({"tool_calls": [{"index": index, "id": self.tool_call_id(self.next_id()),
-                                         "type": "function",
-                                         "function": {"name": name, "arguments": ""}}]})
-            text = json.dumps(args)
-            for start in range(0, len(text), 7):
+        # With n > 1 the choices are streamed one after the other, each with its own index.
+        for choice in range(conv.choices):
+            await chunk({"role": "assistant", "content": "", "refusal": None}, None, choice)
+            for i, piece in enumerate(reply.text_pieces()):
+                await chunk({"content": piece}, None, choice)
+                if i == 0 and "error_event" in reply.directives:
+                    await writer.send({"error": {"message": "mock scenario: error mid-stream",
+                                                 "type": "server_error", "param": None,
+                                                 "code": None}})
+                    await writer.response.write_eof()
+                    return writer.response
+            for index, (name, args) in enumerate(reply.tool_calls):
                 await chunk({"tool_calls": [{"index": index,
-                                             "function": {"arguments": text[start:start + 7]}}]})
-        await chunk({}, FINISH[reply.finish])
+                                             "id": self.tool_call_id(self.next_id()),
+                                             "type": "function",
+                                             "function": {"name": name, "arguments": ""}}]},
+                            None, choice)
+                text = json.dumps(args)
+                for start in range(0, len(text), 7):
+                    await chunk({"tool_calls": [{"index": index, "function": {
+                        "arguments": text[start:start + 7]}}]}, None, choice)
+            await chunk({}, FINISH[reply.finish], choice)
         if include_usage:
-            await writer.send({**base, "choices": [], "usage": self.usage(reply)})
+            await writer.send({**base, "choices": [], "usage": self.usage(reply, conv.choices)})
         await writer.send("[DONE]")
         await writer.response.write_eof()
         return writer.response
