@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.upstream import REAL, model_for
+from harness.upstream import REAL, UPSTREAMS, model_for
 
 pytestmark = pytest.mark.gateway
 
@@ -59,3 +60,24 @@ def test_concurrent_callers_get_their_own_answers(gateway):
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(one, range(len(kinds))))
     assert all(want == got for want, got in results), results
+
+
+@pytest.mark.parametrize("kind", REAL)
+def test_caller_leaving_mid_stream_releases_the_upstream(kind, gateway, mocks):
+    # A caller that hangs up must not keep the provider generating (and billing) tokens.
+    mock = getattr(mocks, UPSTREAMS[kind][1])
+    request_id = f"leave-{kind}"
+    words = " ".join(f"w{i}" for i in range(40))
+    stream = gateway.openai().chat.completions.create(
+        model=model_for(kind), stream=True, extra_headers={"x-request-id": request_id},
+        messages=[{"role": "user", "content": f"{words} [[mock:chunk_delay=0.1]]"}])
+    for i, _ in enumerate(stream):
+        if i == 3:
+            break
+    stream.close()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and mock.streams[-1]["state"] == "open":
+        time.sleep(0.05)
+    assert mock.streams[-1]["state"] == "client_gone", mock.streams
+    rec = gateway.call(request_id)
+    assert rec["stream"] is True and rec["error_kind"], rec

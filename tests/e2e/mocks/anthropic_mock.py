@@ -238,7 +238,7 @@ class AnthropicMock(MockServer):
         w = await self.open_stream(request, reply.directives)
         if "garbage" in reply.directives:
             await w.response.write(b"event: message_start\ndata: {\"type\": \"message_st\n\n")
-            await w.response.write_eof()
+            await w.finish()
             return w.response
         start = self.message(conv, reply)
         start.update(content=[], stop_reason=None, stop_sequence=None,
@@ -266,7 +266,7 @@ class AnthropicMock(MockServer):
                     if i == 0 and "error_event" in reply.directives:
                         await w.send({"type": "error", "error": {
                             "type": "overloaded_error", "message": "Overloaded"}}, "error")
-                        await w.response.write_eof()
+                        await w.finish()
                         return w.response
             else:
                 text = json.dumps(block["input"])
@@ -282,5 +282,5 @@ class AnthropicMock(MockServer):
                                 "stop_sequence": reply.stop_sequence},
                       "usage": {"output_tokens": reply.completion_tokens}}, "message_delta")
         await w.send({"type": "message_stop"}, "message_stop")
-        await w.response.write_eof()
+        await w.finish()
         return w.response

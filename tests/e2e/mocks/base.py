@@ -232,17 +232,32 @@ class SseWriter:
         self.cut = False
         self.newline = "\n"  # Gemini frames its events with CRLF
         self.fragment = fragment
+        # What became of this stream, for tests: open | done | cut | client_gone.
+        self.state = {"path": request.path, "state": "open"}
 
     async def send(self, data: Any, event: str | None = None) -> None:
         """Send one event; raises ``StreamCut`` once the cut point is passed."""
         if self.cut_after is not None and self.sent >= self.cut_after:
             await self._cut()
-        if self.delay and self.sent:
-            await asyncio.sleep(self.delay)
         payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
         nl = self.newline
         frame = (f"event: {event}{nl}" if event else "") + f"data: {payload}{nl}{nl}"
-        data_bytes = frame.encode()
+        try:
+            if self.delay and self.sent:
+                await asyncio.sleep(self.delay)
+            await self._write(frame.encode())
+        except (ConnectionResetError, asyncio.CancelledError):
+            # The gateway hung up on us (its caller left, or it gave up).
+            self.state["state"] = "client_gone"
+            raise
+        self.sent += 1
+
+    async def finish(self) -> None:
+        """End the stream normally."""
+        await self.response.write_eof()
+        self.state["state"] = "done"
+
+    async def _write(self, data_bytes: bytes) -> None:
         if self.fragment:
             # Tiny writes with pauses, so frames, lines and even UTF-8 characters arrive split
             # across reads on the other side.
@@ -251,10 +266,10 @@ class SseWriter:
                 await asyncio.sleep(0.0005)
         else:
             await self.response.write(data_bytes)
-        self.sent += 1
 
     async def _cut(self) -> None:
         self.cut = True
+        self.state["state"] = "cut"
         transport = self.request.transport
         if transport is not None:
             # Abort without the terminating chunk: the client sees a truncated body, as when an
@@ -275,6 +290,7 @@ class MockServer:
     def __init__(self, api_key: str | None):
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
+        self.streams: list[dict] = []  # one {"path", "state"} per stream opened, oldest first
         self.queue: deque[Programmed] = deque()
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
@@ -287,6 +303,7 @@ class MockServer:
 
     def reset(self) -> None:
         self.requests.clear()
+        self.streams.clear()
         self.queue.clear()
 
     def enqueue(self, status: int = 200, body: Any = b"", content_type: str = "application/json",
@@ -351,8 +368,8 @@ class MockServer:
             return self.error_response(400, "We could not parse the JSON body of your request.")
         try:
             return await handler(request)
-        except StreamCut:
-            # The connection is already aborted; hand aiohttp something it can discard.
+        except (StreamCut, ConnectionResetError):
+            # The connection is already gone; hand aiohttp something it can discard.
             return web.Response(status=200)
 
     async def common_directives(self, directives: dict[str, str]) -> web.Response | None:
@@ -376,8 +393,10 @@ class MockServer:
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"})
         await resp.prepare(request)
         cut = directives.get("cut_after")
-        return SseWriter(request, resp, int(cut) if cut else None,
-                         float(directives.get("chunk_delay") or 0), "fragment" in directives)
+        writer = SseWriter(request, resp, int(cut) if cut else None,
+                           float(directives.get("chunk_delay") or 0), "fragment" in directives)
+        self.streams.append(writer.state)
+        return writer
 
     def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)

@@ -229,7 +229,7 @@ class GeminiMock(MockServer):
         w.newline = "\r\n"
         if "garbage" in reply.directives:
             await w.response.write(b'data: {"candidates": [{"content": \r\n\r\n')
-            await w.response.write_eof()
+            await w.finish()
             return w.response
         pieces = reply.text_pieces()
         done = 0
@@ -242,12 +242,12 @@ class GeminiMock(MockServer):
             if i == 0 and "error_event" in reply.directives:
                 await w.send({"error": {"code": 503, "message": "The model is overloaded.",
                                         "status": "UNAVAILABLE"}})
-                await w.response.write_eof()
+                await w.finish()
                 return w.response
         if calls or not pieces:
             await w.send(self.response(conv, calls or [{"text": ""}], FINISH[reply.finish],
                                        self.usage(reply, n=conv.choices), rid))
-        await w.response.write_eof()
+        await w.finish()
         return w.response
 
     async def embed(self, model: str, body: dict, batch: bool) -> web.Response:

@@ -279,7 +279,7 @@ class OpenAIMock(MockServer):
         writer = await self.open_stream(request, reply.directives)
         if "garbage" in reply.directives:
             await writer.response.write(b'data: {"id": "chatcmpl-x", "choices": [ oops\n\n')
-            await writer.response.write_eof()
+            await writer.finish()
             return writer.response
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         base = {"id": f"chatcmpl-mock{self.next_id()}", "object": "chat.completion.chunk",
@@ -303,7 +303,7 @@ class OpenAIMock(MockServer):
                     await writer.send({"error": {"message": "mock scenario: error mid-stream",
                                                  "type": "server_error", "param": None,
                                                  "code": None}})
-                    await writer.response.write_eof()
+                    await writer.finish()
                     return writer.response
             for index, (name, args) in enumerate(reply.tool_calls):
                 await chunk({"tool_calls": [{"index": index,
@@ -319,7 +319,7 @@ class OpenAIMock(MockServer):
         if include_usage:
             await writer.send({**base, "choices": [], "usage": self.usage(reply, conv.choices)})
         await writer.send("[DONE]")
-        await writer.response.write_eof()
+        await writer.finish()
         return writer.response
 
     async def embeddings(self, request: web.Request) -> web.Response:
