@@ -171,6 +171,25 @@ def test_image_input(kind, client, up):
 
 
 @pytest.mark.parametrize("kind", REAL)
+def test_image_by_url(kind, client, up):
+    url = "https://example.com/cat.png"
+    try:
+        raw = client.chat.completions.with_raw_response.create(
+            model=model_for(kind), messages=[{"role": "user", "content": [
+                {"type": "text", "text": "describe"},
+                {"type": "image_url", "image_url": {"url": url}}]}])
+    except openai.BadRequestError as e:
+        # A provider that cannot take image URLs may be refused up front, with a reason.
+        assert up.wire == "gemini" and "image" in e.body["message"].lower(), e.body
+        assert up.chat_requests() == []
+        return
+    if up.image_urls() == [url]:
+        assert raw.parse().choices[0].message.content == "describe [images: 1]"
+    else:
+        assert raw.headers.get("x-portcullis-dropped-fields"), "image dropped silently"
+
+
+@pytest.mark.parametrize("kind", REAL)
 def test_json_mode(kind, client, up):
     raw = client.chat.completions.with_raw_response.create(
         model=model_for(kind), response_format={"type": "json_object"},

@@ -132,6 +132,29 @@ class Upstream:
                         out.append((d.get("mimeType") or d.get("mime_type"), d["data"]))
         return out
 
+    def image_urls(self) -> list[str]:
+        """URLs of images passed by reference (not inline data) in the newest request."""
+        out = []
+        b = self.body()
+        if self.wire == "openai":
+            for m in b["messages"]:
+                for p in m["content"] if isinstance(m.get("content"), list) else []:
+                    url = (p.get("image_url") or {}).get("url", "")
+                    if p.get("type") == "image_url" and not url.startswith("data:"):
+                        out.append(url)
+        elif self.wire == "anthropic":
+            for m in b["messages"]:
+                for p in m["content"] if isinstance(m["content"], list) else []:
+                    if p.get("type") == "image" and p["source"].get("type") == "url":
+                        out.append(p["source"]["url"])
+        else:
+            for c in b["contents"]:
+                for p in c["parts"]:
+                    d = p.get("fileData") or p.get("file_data")
+                    if d:
+                        out.append(d.get("fileUri") or d.get("file_uri"))
+        return out
+
     def tool_names(self) -> list[str]:
         b = self.body()
         if self.wire == "openai":

@@ -104,7 +104,15 @@ def parse_generate(body: dict, model: str, stream: bool) -> Conversation:
                         next(iter(out.values())), str):
                     out = next(iter(out.values()))
                 msg.tool_results.append(out if isinstance(out, str) else json.dumps(out))
-            elif field(p, "fileData") is None:
+            elif field(p, "fileData") is not None:
+                # Files API URIs and (since 2026) external http(s) URLs are both accepted.
+                data = field(p, "fileData")
+                if not field(data, "fileUri"):
+                    raise BadRequest(f"* GenerateContentRequest.contents[{i}]: file_uri is "
+                                     "required")
+                if str(field(data, "mimeType", "image/")).startswith("image/"):
+                    msg.images += 1
+            else:
                 raise BadRequest(f"* GenerateContentRequest.contents[{i}].parts: unsupported part")
         if responses and pending_calls == 0:
             raise BadRequest("Please ensure that function response turn comes immediately after "
