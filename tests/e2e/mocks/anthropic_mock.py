@@ -3,7 +3,8 @@
 Follows Anthropic's documented wire format and its validation where a translating gateway is
 most likely to go wrong:
 
-* ``x-api-key`` (or ``Authorization: Bearer``) auth (401 ``authentication_error``) and a required ``anthropic-version`` header;
+* ``x-api-key`` (or ``Authorization: Bearer``) auth (401 ``authentication_error``) and a
+  required ``anthropic-version`` header;
 * ``max_tokens`` is required; ``temperature`` must be within 0..1; roles are only ``user`` and
   ``assistant`` (the system prompt is the top-level ``system``); unknown top-level fields are
   rejected ("Extra inputs are not permitted");

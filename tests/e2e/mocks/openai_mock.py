@@ -9,7 +9,6 @@ Wire format as documented in OpenAI's API reference: ``Authorization: Bearer`` a
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from aiohttp import web
