@@ -66,7 +66,15 @@ STARTED_PIDS=()
 cleanup() {
   local status=$?
   for pid in "${STARTED_PIDS[@]:-}"; do
-    [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    # SIGTERM first: the e2e suite turns it into Ctrl-C and runs its teardown (stops its
+    # gateways); whatever is left after 5 s is killed.
+    [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]:-}"; do
+    [[ -n "$pid" ]] || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   if ((status != 0)) && [[ -n "$SECTION" ]]; then
     printf '\ntest.sh: FAILED in "%s" (exit %s)\n' "$SECTION" "$status" >&2
@@ -77,14 +85,34 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Runs a long command in the background and waits for it, so that a signal to this script is
+# handled at once (bash defers traps until a foreground child ends) and the child is stopped.
+run_tracked() {
+  "$@" &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  local status=0
+  wait "$pid" || status=$?
+  STARTED_PIDS=("${STARTED_PIDS[@]/$pid}")
+  return "$status"
+}
+
 # --- prerequisites --------------------------------------------------------------------------------
 section "prerequisites"
 command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found: install Python 3.11+"
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || die "$PYTHON is $("$PYTHON" --version 2>&1); Python 3.11+ is required"
-"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null \
-  || die "Python venv/ensurepip missing (Debian: apt-get install python3-venv)"
+if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+  # Debian splits venv support out of python3; install it when we can (CI runs as root).
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing python3-venv (apt)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; } \
+      >/dev/null || die "apt-get could not install python3-venv"
+  fi
+  "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null \
+    || die "Python venv/ensurepip missing (Debian: apt-get install python3-venv)"
+fi
 if ((RUN_RUST)); then
   cargo fmt --version >/dev/null 2>&1 || die "rustfmt missing: rustup component add rustfmt"
   cargo clippy --version >/dev/null 2>&1 || die "clippy missing: rustup component add clippy"
@@ -146,7 +174,7 @@ fi
 section "e2e (pytest)"
 # The suite starts and stops its own mocks and gateways (fixtures clean up; -p no:cacheprovider
 # keeps the checkout clean). Exit code 5 (no tests collected) is a failure here on purpose.
-"$VENV/bin/python" -m pytest tests/e2e -p no:cacheprovider "${PYTEST_ARGS[@]}" \
+run_tracked "$VENV/bin/python" -m pytest tests/e2e -p no:cacheprovider "${PYTEST_ARGS[@]}" \
   || die "end-to-end tests failed (logs of each gateway are attached to its failing tests)"
 
 end_section

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from mocks import AnthropicMock, AzureMock, GeminiMock, MockHost, OpenAIMock  # noqa: E402
+
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+# scripts/test.sh stops a run with SIGTERM (and background jobs inherit an ignored SIGINT):
+# both become KeyboardInterrupt, so pytest runs its teardown and every gateway is stopped.
+signal.signal(signal.SIGTERM, _interrupt)
+signal.signal(signal.SIGINT, _interrupt)
 
 # Credentials the mocks expect from the gateway (provider credentials, never the caller's key).
 UPSTREAM_KEYS = {

@@ -11,7 +11,7 @@ import openai
 import pytest
 import yaml
 
-from harness.gateway import base_config, binary_path, free_port, run_cli
+from harness.gateway import die_with_parent, base_config, binary_path, free_port, run_cli
 
 pytestmark = pytest.mark.gateway
 
@@ -53,7 +53,8 @@ def test_serve_without_config_uses_embedded_defaults(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_BASE_URL"))}
     env.pop("PORTCULLIS_DEV_KEY", None)
     proc = subprocess.Popen([str(binary_path()), "serve", "--listen", f"127.0.0.1:{port}"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=die_with_parent)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20

@@ -6,6 +6,7 @@ target dir: ``<repo>/target``). scripts/test.sh builds it before running pytest.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -23,6 +24,15 @@ REPO = Path(__file__).resolve().parents[3]
 ADMIN_TOKEN = "admin-secret-token"
 KEYS = {"team-a": "sk-test-team-a", "team-b": "sk-test-team-b"}
 KEY = KEYS["team-a"]
+
+
+def die_with_parent() -> None:
+    """In the child before exec: get SIGTERM if the test process dies, so no gateway outlives
+    an interrupted or crashed run (Linux PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 def binary_path() -> Path:
@@ -122,7 +132,8 @@ class Gateway:
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--config", str(self.config_path), "--listen",
              f"127.0.0.1:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env,
+            preexec_fn=die_with_parent)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
