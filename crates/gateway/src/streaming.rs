@@ -174,6 +174,16 @@ impl ChatStream {
                 if info.usage_only && !*client_wants_usage {
                     return;
                 }
+                if info.usage.is_none()
+                    && info.error.is_none()
+                    && !info.done
+                    && has_no_choices(&event.data)
+                {
+                    // Azure opens streams with a chunk of content-filter results and no choices;
+                    // OpenAI's API has no such chunk, and clients that read `choices[0]` of every
+                    // chunk would fail on it.
+                    return;
+                }
                 write_event(out, event.event.as_deref(), &event.data);
                 if let Some(error) = info.error {
                     self.error = Some(("upstream_stream_error", error.message));
@@ -270,6 +280,12 @@ impl ChatStream {
         // Dropping the guard now (not when hyper drops the body) records the call promptly.
         self.guard = None;
     }
+}
+
+/// Whether a chunk's `choices` is empty (`"choices":[]`, with or without a space). Chunks with
+/// choices are the common case and are recognised without parsing.
+fn has_no_choices(data: &str) -> bool {
+    data.contains("\"choices\":[]") || data.contains("\"choices\": []")
 }
 
 /// Gives a stream start without a timestamp (Gemini sends none) the current time: the caller's

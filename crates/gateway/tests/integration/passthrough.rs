@@ -74,7 +74,9 @@ async fn openai_body_is_forwarded_with_the_upstream_model_and_credentials() {
     assert_eq!(call.cached_tokens, Some(4));
 }
 
-const STREAM: [&str; 4] = [
+const STREAM: [&str; 5] = [
+    // Azure's opening chunk: content-filter results, no choices.
+    "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":[{\"prompt_index\":0,\"content_filter_results\":{}}]}\n\n",
     "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n",
     "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\n",
     "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n",
@@ -94,7 +96,7 @@ async fn streams_always_ask_for_usage_and_show_it_only_if_asked() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("text/event-stream"));
     let data = sse_data(&reply.text());
-    assert_eq!(data.len(), 3, "usage chunk hidden: {data:?}");
+    assert_eq!(data.len(), 3, "usage and filter-only chunks hidden: {data:?}");
     assert_eq!(data.last().unwrap(), "[DONE]");
     assert_eq!(
         openai.received()[0].body["stream_options"],
@@ -105,7 +107,7 @@ async fn streams_always_ask_for_usage_and_show_it_only_if_asked() {
                          "messages": [{"role": "user", "content": "hi"}]});
     let reply = post(&gw, "/v1/chat/completions", &request).await;
     let data = sse_data(&reply.text());
-    assert_eq!(data.len(), 4, "usage chunk shown: {data:?}");
+    assert_eq!(data.len(), 4, "usage chunk shown, filter-only chunk hidden: {data:?}");
     assert!(data[2].contains("\"usage\""));
 
     let calls = gw.calls().await;
