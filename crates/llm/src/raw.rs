@@ -15,7 +15,9 @@ use crate::error::RequestError;
 /// One top-level value: borrowed from the parsed body, or set by the caller.
 #[derive(Debug, Clone)]
 pub enum RawField<'a> {
+    /// Borrowed from the body given to [`RawObject::parse`].
     Borrowed(&'a RawValue),
+    /// Set with [`RawObject::set`].
     Owned(Box<RawValue>),
 }
 

@@ -25,7 +25,10 @@ pub enum SseError {
     /// One event (its data plus the line being read) grew past the configured limit. The decoder
     /// stays in this state: the stream should be abandoned.
     #[error("server-sent event larger than {limit} bytes")]
-    EventTooLarge { limit: usize },
+    EventTooLarge {
+        /// The configured limit, in bytes.
+        limit: usize,
+    },
 }
 
 /// The default bound on one event's size, see [`SseDecoder::with_max_event_bytes`].

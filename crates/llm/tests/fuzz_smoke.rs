@@ -72,6 +72,21 @@ fn seeds(dirs: &[(&str, &str)]) -> Vec<Vec<u8>> {
     seeds
 }
 
+/// Inputs that once failed a target (from `fuzz/artifacts`), kept under
+/// `fixtures/fuzz/<target>/` and replayed first.
+#[cfg(test)]
+fn regressions(target: &str) -> Vec<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz")
+        .join(target);
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 fn run(target: fn(&[u8]), seeds: &[Vec<u8>], seed: u64) {
     for input in seeds {
@@ -102,7 +117,9 @@ fn openai_request() {
 
 #[test]
 fn anthropic_request() {
-    run(fuzzing::anthropic_request, &seeds(&REQUESTS[1..]), 3);
+    let mut seeds = seeds(&REQUESTS[1..]);
+    seeds.extend(regressions("anthropic_request"));
+    run(fuzzing::anthropic_request, &seeds, 3);
 }
 
 #[test]
@@ -127,7 +144,9 @@ fn anthropic_stream() {
 
 #[test]
 fn raw_object() {
-    run(fuzzing::raw_object, &seeds(REQUESTS), 8);
+    let mut seeds = seeds(REQUESTS);
+    seeds.extend(regressions("raw_object"));
+    run(fuzzing::raw_object, &seeds, 8);
 }
 
 #[test]

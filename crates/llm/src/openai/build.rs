@@ -30,6 +30,7 @@ pub enum MaxTokensField {
 /// Options of [`build_chat_request`] that depend on the target server, not on the request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenAiBuildOptions {
+    /// Which name the output-token limit is sent under.
     pub max_tokens_field: MaxTokensField,
 }
 

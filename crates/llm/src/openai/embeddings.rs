@@ -141,7 +141,8 @@ pub fn build_embeddings_request(
 /// (little-endian f32), and are put in `index` order.
 ///
 /// Fails with [`UpstreamError::malformed`] for a body that is not an embeddings list, a base64
-/// vector that does not decode to whole f32 values, or indexes that do not cover `0..n`.
+/// vector that does not decode to whole f32 values, a value that is not a finite f32, or indexes
+/// that do not cover `0..n`.
 pub fn parse_embeddings_response(body: &[u8]) -> Result<EmbeddingsResponse, UpstreamError> {
     #[derive(Deserialize)]
     struct Wire {
@@ -181,6 +182,12 @@ pub fn parse_embeddings_response(body: &[u8]) -> Result<EmbeddingsResponse, Upst
                 UpstreamError::malformed(format!("embedding {i} is not base64 little-endian f32"))
             })?,
         };
+        if !vector.iter().all(|v| v.is_finite()) {
+            // JSON cannot carry these back to the caller.
+            return Err(UpstreamError::malformed(format!(
+                "embedding {i} contains a value that is not a finite number"
+            )));
+        }
         match slots.get_mut(i) {
             Some(slot @ None) => *slot = Some(vector),
             _ => {

@@ -696,19 +696,21 @@ fn media_from_file_data(
     })
 }
 
-/// `data:<media type>[;params];base64,<data>` → inline base64.
+/// `data:<media type>[;params];base64,<data>` → inline base64. The header ends at the first
+/// `;base64,` (base64 data never contains `;` or `,`), so odd media types survive.
 pub(crate) fn parse_data_url(url: &str, path: &str) -> Result<MediaSource, RequestError> {
-    let Some((header, data)) = url
-        .strip_prefix("data:")
-        .and_then(|rest| rest.split_once(','))
-    else {
+    let Some(rest) = url.strip_prefix("data:") else {
         return Err(json::invalid(path, "malformed data URL"));
     };
-    let mut params = header.split(';');
-    let media_type = params.next().unwrap_or_default();
-    if !params.any(|p| p.eq_ignore_ascii_case("base64")) {
+    let marker = [";base64,", ";BASE64,", ";Base64,"]
+        .iter()
+        .find_map(|m| rest.find(m).map(|at| (at, m.len())));
+    let Some((at, len)) = marker else {
         return Err(json::invalid(path, "only base64 data URLs are supported"));
-    }
+    };
+    let header = rest.get(..at).unwrap_or_default();
+    let data = rest.get(at + len..).unwrap_or_default();
+    let media_type = header.split(';').next().unwrap_or_default();
     Ok(MediaSource::Base64 {
         media_type: if media_type.is_empty() {
             String::from("application/octet-stream")

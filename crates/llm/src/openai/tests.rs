@@ -309,3 +309,33 @@ fn errors_render_and_parse() {
     let e = parse_error(429, br#"{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}"#);
     assert_eq!(e.kind, ErrorKind::RateLimited);
 }
+
+#[test]
+fn data_urls() {
+    use crate::openai::request::parse_data_url;
+    let ok = |url: &str| parse_data_url(url, "p").unwrap();
+    assert_eq!(
+        ok("data:image/PNG;charset=x;base64,AAAA"),
+        MediaSource::Base64 {
+            media_type: "image/png".into(),
+            data: "AAAA".into()
+        }
+    );
+    assert_eq!(
+        ok("data:;base64,AA=="),
+        MediaSource::Base64 {
+            media_type: "application/octet-stream".into(),
+            data: "AA==".into()
+        }
+    );
+    // Found by fuzzing: a comma in the media type must not cut the header short.
+    assert_eq!(
+        ok("data:,application/pdf;base64,JVBE"),
+        MediaSource::Base64 {
+            media_type: ",application/pdf".into(),
+            data: "JVBE".into()
+        }
+    );
+    assert!(parse_data_url("data:text/plain,hello", "p").is_err());
+    assert!(parse_data_url("https://x", "p").is_err());
+}
