@@ -295,6 +295,24 @@ mod tests {
     }
 
     #[test]
+    fn query_parses_from_an_admin_api_query_string() {
+        // The admin API hands the query string to serde_urlencoded (axum's `Query`).
+        let query: CallQuery = serde_urlencoded::from_str(
+            "limit=20&status=4xx&key_name=team-a&since=1750000000000&request_id=req-1",
+        )
+        .unwrap();
+        assert_eq!(query.limit, Some(20));
+        assert_eq!(query.status, Some(StatusFilter::Class(4)));
+        assert_eq!(query.key_name.as_deref(), Some("team-a"));
+        assert_eq!(query.since, Some(1_750_000_000_000));
+        assert_eq!(query.request_id.as_deref(), Some("req-1"));
+        let exact: CallQuery = serde_urlencoded::from_str("status=429").unwrap();
+        assert_eq!(exact.status, Some(StatusFilter::Exact(429)));
+        assert!(serde_urlencoded::from_str::<CallQuery>("limit=lots").is_err());
+        assert!(serde_urlencoded::from_str::<CallQuery>("key=team-a").is_err());
+    }
+
+    #[test]
     fn unix_millis_counts_from_the_epoch_both_ways() {
         assert_eq!(
             unix_millis(UNIX_EPOCH + Duration::from_millis(1_234)),
