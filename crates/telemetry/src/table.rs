@@ -105,12 +105,16 @@ fn tokens_cell(r: &CallRecord) -> String {
     cell
 }
 
-/// `812ms`, `1.23s`, `2m05s`: precise where calls are fast, short where they are slow.
+/// `0.4ms`, `812ms`, `1.23s`, `2m05s`: precise where calls are fast (refusals and cache hits
+/// take well under a millisecond), short where they are slow.
 fn format_duration_ms(ms: f64) -> String {
     if !ms.is_finite() || ms < 0.0 {
         return "-".to_owned();
     }
-    if ms < 1_000.0 {
+    if ms < 9.95 {
+        return format!("{ms:.1}ms");
+    }
+    if ms < 999.5 {
         return format!("{ms:.0}ms");
     }
     if ms < 60_000.0 {
@@ -251,8 +255,12 @@ TIME (UTC)               REQUEST ID                            KEY     API      
 
     #[test]
     fn durations_pick_a_readable_unit() {
-        assert_eq!(format_duration_ms(0.4), "0ms");
+        assert_eq!(format_duration_ms(0.04), "0.0ms");
+        assert_eq!(format_duration_ms(0.4), "0.4ms");
+        assert_eq!(format_duration_ms(9.94), "9.9ms");
+        assert_eq!(format_duration_ms(9.96), "10ms");
         assert_eq!(format_duration_ms(999.4), "999ms");
+        assert_eq!(format_duration_ms(999.6), "1.00s");
         assert_eq!(format_duration_ms(1_234.0), "1.23s");
         assert_eq!(format_duration_ms(59_990.0), "59.99s");
         assert_eq!(format_duration_ms(61_000.0), "1m01s");
