@@ -9,7 +9,7 @@ use arc_swap::ArcSwap;
 use portcullis_store::Store;
 use portcullis_telemetry::{CallLog, metrics};
 
-use crate::context::RequestContext;
+use crate::context::{InboundApi, RequestContext};
 use crate::error::{GatewayError, LogLevel};
 use crate::snapshot::Snapshot;
 
@@ -27,6 +27,10 @@ struct AppState {
     metrics: Option<metrics::MetricsHandle>,
     draining: AtomicBool,
     started_unix: i64,
+    /// Metric handles per (API, route, provider), resolved once: the per-call cost is a map
+    /// lookup instead of hashing every label set.
+    route_metrics: metrics::RouteMetricsCache,
+    inflight: [metrics::InflightGauge; 5],
 }
 
 impl App {
@@ -49,6 +53,8 @@ impl App {
                 started_unix: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0)),
+                route_metrics: metrics::RouteMetricsCache::new(),
+                inflight: InboundApi::ALL.map(|api| metrics::InflightGauge::new(api.label())),
             }),
         }
     }
@@ -86,6 +92,11 @@ impl App {
         self.inner.draining.load(Ordering::SeqCst)
     }
 
+    /// Counts a call of `api` as in flight until the guard is dropped.
+    pub(crate) fn enter(&self, api: InboundApi) -> metrics::InflightGuard {
+        self.inner.inflight[api as usize].enter()
+    }
+
     /// Ends a call: one call-log record, the request metrics, and a log line for failures.
     pub(crate) fn finish_call(
         &self,
@@ -96,18 +107,19 @@ impl App {
         let elapsed = ctx.started.elapsed();
         let provider = ctx.provider.as_deref().unwrap_or("none");
         let route = ctx.route.as_deref().unwrap_or("unknown");
-        let api = ctx.api.label();
-        metrics::record_request(api, route, provider, status, elapsed);
+        let handles = self
+            .inner
+            .route_metrics
+            .get(ctx.api.label(), route, provider);
+        handles.record_request(status, elapsed);
         if let Some(ttfb) = ctx.ttfb.filter(|_| ctx.stream) {
-            metrics::record_ttft(api, provider, ttfb);
+            handles.record_ttft(ttfb);
         }
         if let Some(upstream) = ctx.upstream_elapsed {
-            metrics::record_upstream_duration(provider, upstream);
+            handles.record_upstream_duration(upstream);
         }
         if let Some(usage) = ctx.usage {
-            metrics::record_tokens(
-                provider,
-                route,
+            handles.record_tokens(
                 usage.input_tokens,
                 usage.output_tokens,
                 usage.cached_input_tokens,

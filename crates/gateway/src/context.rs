@@ -25,6 +25,15 @@ pub enum InboundApi {
 }
 
 impl InboundApi {
+    /// Every inbound API, in declaration order (`api as usize` indexes it).
+    pub const ALL: [InboundApi; 5] = [
+        InboundApi::OpenAiChat,
+        InboundApi::OpenAiEmbeddings,
+        InboundApi::OpenAiModels,
+        InboundApi::AnthropicMessages,
+        InboundApi::AnthropicModels,
+    ];
+
     /// Stable label for logs and metrics.
     pub fn label(self) -> &'static str {
         match self {

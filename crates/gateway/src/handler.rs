@@ -33,6 +33,7 @@ pub(crate) async fn serve_call<F>(
 where
     F: AsyncFnOnce(&mut RequestContext, Request) -> Result<Reply, GatewayError>,
 {
+    let inflight = app.enter(api);
     let mut ctx = RequestContext::new(api, app.snapshot(), request.headers(), Some(peer.ip()));
     let limit = ctx.snapshot.config.server.request_timeout;
     let outcome = tokio::time::timeout(limit, pipeline(&mut ctx, request))
@@ -47,7 +48,7 @@ where
         }
         Ok(Reply::Stream(mut response, stream)) => {
             decorate(&mut response, &ctx);
-            let guard = CallGuard::new(app, ctx);
+            let guard = CallGuard::new(app, ctx, inflight);
             *response.body_mut() = Body::new(stream.with_guard(guard));
             response
         }

@@ -17,6 +17,7 @@ use http_body::{Body, Frame, SizeHint};
 use portcullis_llm::sse::{SseDecoder, SseEvent, write_event};
 use portcullis_llm::{ErrorKind, StreamDecoder, StreamEncoder, StreamEvent, Usage, WireApi};
 use portcullis_providers::UpstreamBody;
+use portcullis_telemetry::metrics::InflightGuard;
 use tokio::time::{Instant, Sleep};
 
 use crate::app::App;
@@ -29,14 +30,17 @@ pub(crate) struct CallGuard {
     app: App,
     ctx: RequestContext,
     outcome: Option<(u16, Option<(&'static str, String)>)>,
+    /// Keeps the call counted as in flight until the stream ends.
+    _inflight: InflightGuard,
 }
 
 impl CallGuard {
-    pub(crate) fn new(app: App, ctx: RequestContext) -> CallGuard {
+    pub(crate) fn new(app: App, ctx: RequestContext, inflight: InflightGuard) -> CallGuard {
         CallGuard {
             app,
             ctx,
             outcome: None,
+            _inflight: inflight,
         }
     }
 }

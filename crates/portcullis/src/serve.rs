@@ -229,6 +229,11 @@ async fn serve(config: Config) -> ExitCode {
             stop.clone(),
         ));
     }
+    if let Some(handle) = app.metrics() {
+        // Histograms are summarised on scrape; without scrapes their samples must still be
+        // folded in periodically or they accumulate.
+        tasks.spawn(handle.clone().upkeep(Duration::from_secs(5), stop.clone()));
+    }
     banner(&local, &source, models, dev_key_in_use);
 
     let shutdown = {
@@ -256,7 +261,19 @@ async fn serve(config: Config) -> ExitCode {
     tasks.close();
     tasks.wait().await;
     if let Some(writer) = writer {
-        writer.shutdown().await;
+        // A locked database could hold each remaining batch for its busy timeout: bound it.
+        let flush = tokio::time::timeout(Duration::from_secs(30), writer.shutdown()).await;
+        match flush {
+            Ok(stats) => tracing::info!(
+                written = stats.written,
+                dropped = stats.dropped_queue_full + stats.dropped_closed,
+                lost = stats.lost_write_failed,
+                "Call log flushed"
+            ),
+            Err(_) => tracing::error!(
+                "The call log could not be flushed within 30s; the last records are lost"
+            ),
+        }
     }
     if let Some(store) = store {
         store.close().await;

@@ -209,3 +209,17 @@ async fn every_call_is_in_the_call_log() {
     assert_eq!(record.error_kind.as_deref(), Some("unknown_model"));
     assert_eq!(record.inbound_api, "openai.chat");
 }
+
+#[tokio::test]
+async fn metrics_count_calls_with_bounded_labels() {
+    let tasks = tokio_util::task::TaskTracker::new();
+    let upstream = Upstream::start(&tasks).await;
+    let gw = gateway(&upstream).await;
+    // An unknown model must not become a label value: it is counted as `unknown`.
+    post(&gw, "/v1/chat/completions", &chat("some-free-text-model")).await;
+    let text = send("GET", &gw.url("/metrics"), &[], "").await.text();
+    assert!(text.contains("portcullis_requests_total"), "{text}");
+    assert!(!text.contains("some-free-text-model"));
+    assert!(text.contains(r#"model="unknown""#));
+    assert!(text.contains("portcullis_inflight_requests"));
+}

@@ -96,7 +96,11 @@ async fn streams_always_ask_for_usage_and_show_it_only_if_asked() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("text/event-stream"));
     let data = sse_data(&reply.text());
-    assert_eq!(data.len(), 3, "usage and filter-only chunks hidden: {data:?}");
+    assert_eq!(
+        data.len(),
+        3,
+        "usage and filter-only chunks hidden: {data:?}"
+    );
     assert_eq!(data.last().unwrap(), "[DONE]");
     assert_eq!(
         openai.received()[0].body["stream_options"],
@@ -107,7 +111,11 @@ async fn streams_always_ask_for_usage_and_show_it_only_if_asked() {
                          "messages": [{"role": "user", "content": "hi"}]});
     let reply = post(&gw, "/v1/chat/completions", &request).await;
     let data = sse_data(&reply.text());
-    assert_eq!(data.len(), 4, "usage chunk shown, filter-only chunk hidden: {data:?}");
+    assert_eq!(
+        data.len(),
+        4,
+        "usage chunk shown, filter-only chunk hidden: {data:?}"
+    );
     assert!(data[2].contains("\"usage\""));
 
     let calls = gw.calls().await;

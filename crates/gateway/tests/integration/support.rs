@@ -230,6 +230,8 @@ impl Gateway {
             &env,
         )
         .unwrap_or_else(|e| panic!("test config rejected:\n{e}"));
+        // The recorder first: metric handles resolved before it would be no-ops.
+        let metrics = portcullis_telemetry::metrics::install_recorder().ok();
         let store = Store::open_in_memory().await.unwrap();
         let (call_log, writer) = CallLog::start(
             store.clone(),
@@ -240,7 +242,6 @@ impl Gateway {
             },
         );
         let snapshot = Snapshot::build(config, 1).unwrap();
-        let metrics = portcullis_telemetry::metrics::install_recorder().ok();
         let app = App::new(snapshot, call_log, Some(store.clone()), metrics);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
