@@ -348,7 +348,11 @@ fn unmodelled_forms_of_modelled_fields_travel_within_anthropic() {
         "output_config": {"effort": "low", "task_budget": 5},
         "messages": [{"role": "user", "content": "q"}]});
     let req = parse_messages_request(&serde_json::to_vec(&body).unwrap()).unwrap();
-    assert!(req.reasoning.as_ref().is_some_and(|r| r.budget_tokens.is_none()));
+    assert!(
+        req.reasoning
+            .as_ref()
+            .is_some_and(|r| r.budget_tokens.is_none())
+    );
     let (built, dropped) = build(&req);
     assert_eq!(built["thinking"], json!({"type": "adaptive"}));
     assert_eq!(built["output_config"], json!({"effort": "low"}));
