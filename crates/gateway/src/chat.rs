@@ -8,14 +8,14 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, header};
-use portcullis_llm::{ChatResponse, Usage, WireApi};
+use portcullis_llm::{ChatResponse, ErrorKind, Usage, WireApi};
 use portcullis_providers::{Operation, Provider};
 
 use crate::app::App;
 use crate::call::{ChatCall, Plan};
 use crate::chain;
 use crate::context::{InboundApi, RequestContext};
-use crate::error::GatewayError;
+use crate::error::{GatewayError, UpstreamFailure};
 use crate::handler::{Reply, serve_call};
 use crate::streaming::ChatStream;
 use crate::upstream::{self, Answered};
@@ -151,9 +151,21 @@ fn parse_response(
             portcullis_llm::gemini::parse_generate_response(body, upstream_model)
         }
     };
-    parsed.map_err(|e| GatewayError::UpstreamMalformed {
-        provider: provider.name().to_string(),
-        detail: e.message,
+    parsed.map_err(|error| {
+        if error.kind == ErrorKind::Upstream {
+            GatewayError::UpstreamMalformed {
+                provider: provider.name().to_string(),
+                detail: error.message,
+            }
+        } else {
+            // A success status whose body is the provider's error object: treat it as the
+            // error it says it is.
+            GatewayError::UpstreamStatus(Box::new(UpstreamFailure {
+                provider: provider.name().to_string(),
+                error,
+                retry_after: None,
+            }))
+        }
     })
 }
 

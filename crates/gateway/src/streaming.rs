@@ -156,8 +156,10 @@ impl ChatStream {
             } => {
                 let info =
                     portcullis_llm::anthropic::inspect_event(event.event.as_deref(), &event.data);
-                if info.usage.is_some() {
-                    self.usage = info.usage;
+                if let Some(usage) = &info.usage {
+                    // `message_start` carries the input tokens, `message_delta` often only the
+                    // output tokens: keep the largest of each count seen.
+                    self.usage.get_or_insert_default().merge_max(usage);
                 }
                 write_event(out, event.event.as_deref(), &event.data);
                 if let Some(error) = info.error {

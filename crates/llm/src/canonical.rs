@@ -142,8 +142,8 @@ pub enum Part {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MediaSource {
-    /// A URL the provider fetches (http(s)). Gemini cannot fetch arbitrary URLs: its converter
-    /// uses `fileData` for `gs://`/Files-API URLs and reports others as dropped.
+    /// A URL the provider fetches (http(s)). Gemini takes `gs://`, Files-API and public HTTPS
+    /// URLs as `fileData` when their media type is known; its converter reports others as dropped.
     Url { url: String },
     /// Inline bytes, base64-encoded (no `data:` prefix).
     Base64 { media_type: String, data: String },

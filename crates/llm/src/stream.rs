@@ -6,9 +6,10 @@ use crate::sse::SseEvent;
 
 /// Turns the SSE events of one upstream API into canonical stream events.
 ///
-/// Contract: the first event produced is `Start`; the last is `End` or `Error`, and after it the
-/// decoder produces nothing more. Malformed upstream data produces `Error` (kind `Upstream`),
-/// never a panic.
+/// Contract: the first event produced is `Start` — or a lone `Error` when the upstream failed
+/// before sending anything, so the gateway can still answer with an error status; the last is
+/// `End` or `Error`, and after it the decoder produces nothing more. Malformed upstream data
+/// produces `Error` (kind `Upstream`), never a panic.
 pub trait StreamDecoder: Send {
     /// Feeds one upstream event; appends the canonical events it yields to `out`.
     fn on_event(&mut self, event: &SseEvent, out: &mut Vec<StreamEvent>);

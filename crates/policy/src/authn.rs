@@ -110,11 +110,12 @@ impl KeyIndex {
 pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(value) = headers.get(http::header::AUTHORIZATION) {
         let value = value.to_str().ok()?.trim();
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .unwrap_or(value)
-            .trim();
+        // The scheme is case-insensitive (RFC 9110); a bare token is accepted too.
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ if value.eq_ignore_ascii_case("bearer") => "",
+            _ => value,
+        };
         if !token.is_empty() {
             return Some(token);
         }

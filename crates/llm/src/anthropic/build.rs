@@ -41,7 +41,8 @@ const MIN_THINKING_BUDGET: u32 = 1024;
 ///   `temperature` other than 1 and a `top_p` below 0.95 are dropped (Anthropic rejects them).
 ///   `output_config.effort` is sent only when the caller was an Anthropic client (and then does
 ///   not turn thinking on by itself).
-/// * A `temperature` above 1 (OpenAI allows up to 2) is clamped to 1.
+/// * A `temperature` above 1 (OpenAI allows up to 2) is clamped to 1 and reported in `dropped`
+///   (the value the caller asked for did not reach the provider).
 /// * Dropped and reported: `n` > 1, `logprobs`, `top_logprobs`, `seed`, penalties, message
 ///   names, image `detail`, thinking without a signature, images in assistant turns, extras
 ///   from other APIs and nested extras (Anthropic's own server tools are forwarded).
@@ -103,7 +104,13 @@ pub fn build_messages_request(
     tools.extend(extras.tools.iter().map(|v| WireTool::Raw(v)));
 
     let thinking = thinking(req, max_tokens, from_anthropic, &mut dropped);
-    let mut temperature = req.temperature.map(|t| t.min(1.0));
+    let mut temperature = req.temperature;
+    if temperature.is_some_and(|t| t > 1.0) {
+        // OpenAI allows up to 2, Anthropic up to 1: the nearest value Anthropic takes is sent,
+        // and the change is reported like a dropped field (strict mode refuses it).
+        temperature = Some(1.0);
+        dropped.push(String::from("temperature"));
+    }
     let mut top_p = req.top_p;
     if thinking.is_some() && !from_anthropic {
         if temperature.is_some_and(|t| t != 1.0) {
