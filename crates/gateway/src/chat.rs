@@ -108,6 +108,11 @@ async fn complete_reply(
                 response.created = unix_now();
             }
             ctx.usage = response.usage;
+            ctx.finish_reason = response
+                .choices
+                .first()
+                .and_then(|c| c.finish_reason.as_ref())
+                .map(|r| crate::context::finish_label(call.api, r));
             Bytes::from(render_response(call.api, &response, &upstream_model))
         }
     };

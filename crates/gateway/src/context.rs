@@ -188,6 +188,25 @@ impl RequestContext {
     }
 }
 
+/// Why generation stopped, in `api`'s words (for the call log).
+pub fn finish_label(api: InboundApi, reason: &portcullis_llm::FinishReason) -> String {
+    use portcullis_llm::FinishReason as F;
+    let anthropic = api == InboundApi::AnthropicMessages;
+    match (reason, anthropic) {
+        (F::EndTurn, true) => "end_turn",
+        (F::EndTurn | F::StopSequence { .. }, false) => "stop",
+        (F::StopSequence { .. }, true) => "stop_sequence",
+        (F::Length, true) => "max_tokens",
+        (F::Length, false) => "length",
+        (F::ToolCalls, true) => "tool_use",
+        (F::ToolCalls, false) => "tool_calls",
+        (F::ContentFilter, true) => "refusal",
+        (F::ContentFilter, false) => "content_filter",
+        (F::Other { value }, _) => value,
+    }
+    .to_string()
+}
+
 /// Client-supplied ids are kept if they are short and printable, so they can be correlated
 /// across systems without letting a caller inject log lines.
 fn is_acceptable_request_id(id: &str) -> bool {

@@ -43,6 +43,9 @@ where
         Ok(Reply::Complete(mut response)) => {
             decorate(&mut response, &ctx);
             ctx.ttfb = Some(ctx.started.elapsed());
+            ctx.response_bytes = http_body::Body::size_hint(response.body())
+                .exact()
+                .and_then(|n| usize::try_from(n).ok());
             app.finish_call(&ctx, response.status().as_u16(), None);
             response
         }

@@ -83,10 +83,7 @@ pub(crate) struct ChatStream {
     idle_timeout: Duration,
     idle: Pin<Box<Sleep>>,
     deadline: Pin<Box<Sleep>>,
-    usage: Option<Usage>,
-    /// The upstream signalled the end of the stream ([DONE], message_stop, a Gemini finish).
-    completed: bool,
-    error: Option<(&'static str, String)>,
+    outcome: Outcome,
     finished: bool,
     events: Vec<StreamEvent>,
 }
@@ -125,9 +122,7 @@ impl ChatStream {
             idle_timeout,
             idle: Box::pin(tokio::time::sleep(idle_timeout)),
             deadline: Box::pin(tokio::time::sleep_until(deadline)),
-            usage: None,
-            completed: false,
-            error: None,
+            outcome: Outcome::default(),
             finished: false,
             events: Vec::new(),
         }
@@ -159,14 +154,14 @@ impl ChatStream {
                 if let Some(usage) = &info.usage {
                     // `message_start` carries the input tokens, `message_delta` often only the
                     // output tokens: keep the largest of each count seen.
-                    self.usage.get_or_insert_default().merge_max(usage);
+                    self.outcome.usage.get_or_insert_default().merge_max(usage);
                 }
                 write_event(out, event.event.as_deref(), &event.data);
                 if let Some(error) = info.error {
-                    self.error = Some(("upstream_stream_error", error.message));
+                    self.outcome.error = Some(("upstream_stream_error", error.message));
                     self.finished = true;
                 } else if info.done {
-                    self.completed = true;
+                    self.outcome.completed = true;
                     self.finished = true;
                 }
             }
@@ -175,7 +170,7 @@ impl ChatStream {
             } => {
                 let info = portcullis_llm::openai::inspect_chunk(&event.data);
                 if info.usage.is_some() {
-                    self.usage = info.usage;
+                    self.outcome.usage = info.usage;
                 }
                 if info.usage_only && !*client_wants_usage {
                     return;
@@ -192,29 +187,19 @@ impl ChatStream {
                 }
                 write_event(out, event.event.as_deref(), &event.data);
                 if let Some(error) = info.error {
-                    self.error = Some(("upstream_stream_error", error.message));
+                    self.outcome.error = Some(("upstream_stream_error", error.message));
                     self.finished = true;
                 } else if info.done {
-                    self.completed = true;
+                    self.outcome.completed = true;
                     self.finished = true;
                 }
             }
             Mode::Translate { decoder, encoder } => {
                 self.events.clear();
                 decoder.on_event(event, &mut self.events);
-                for canonical in &mut self.events {
-                    stamp_created(canonical);
-                }
-                for canonical in &self.events {
-                    observe(
-                        canonical,
-                        &mut self.usage,
-                        &mut self.error,
-                        &mut self.completed,
-                    );
-                    encoder.encode(canonical, out);
-                }
-                if self.completed || self.error.is_some() {
+                self.outcome
+                    .follow(&mut self.events, encoder.as_mut(), self.api, out);
+                if self.outcome.completed || self.outcome.error.is_some() {
                     self.finished = true;
                 }
             }
@@ -234,16 +219,9 @@ impl ChatStream {
         {
             self.events.clear();
             decoder.on_eof(&mut self.events);
-            for canonical in &self.events {
-                observe(
-                    canonical,
-                    &mut self.usage,
-                    &mut self.error,
-                    &mut self.completed,
-                );
-                encoder.encode(canonical, out);
-            }
-            if self.completed || self.error.is_some() {
+            self.outcome
+                .follow(&mut self.events, encoder.as_mut(), self.api, out);
+            if self.outcome.completed || self.outcome.error.is_some() {
                 self.finished = true;
                 return;
             }
@@ -272,16 +250,17 @@ impl ChatStream {
                 }
             },
         }
-        self.error = Some((label, message));
+        self.outcome.error = Some((label, message));
         self.finished = true;
     }
 
     /// Records the outcome in the guard; the guard writes the call record when dropped.
     fn settle(&mut self) {
         if let Some(guard) = &mut self.guard {
-            guard.ctx.usage = self.usage.or(guard.ctx.usage);
+            guard.ctx.usage = self.outcome.usage.or(guard.ctx.usage);
+            guard.ctx.finish_reason = self.outcome.finish_reason.take();
             guard.ctx.upstream_elapsed = guard.ctx.upstream_started.map(|s| s.elapsed());
-            guard.outcome = Some((200, self.error.take()));
+            guard.outcome = Some((200, self.outcome.error.take()));
         }
         // Dropping the guard now (not when hyper drops the body) records the call promptly.
         self.guard = None;
@@ -306,18 +285,42 @@ fn stamp_created(event: &mut StreamEvent) {
     }
 }
 
-/// Follows the canonical events for usage, errors and completion.
-fn observe(
-    event: &StreamEvent,
-    usage: &mut Option<Usage>,
-    error: &mut Option<(&'static str, String)>,
-    completed: &mut bool,
-) {
-    match event {
-        StreamEvent::Usage(u) => *usage = Some(*u),
-        StreamEvent::Error(e) => *error = Some(("upstream_stream_error", e.message.clone())),
-        StreamEvent::End => *completed = true,
-        _ => {}
+/// What the stream phase learns from the events it passes on.
+#[derive(Default)]
+struct Outcome {
+    usage: Option<Usage>,
+    /// The upstream signalled the end of the stream ([DONE], message_stop, a Gemini finish).
+    completed: bool,
+    error: Option<(&'static str, String)>,
+    /// Why choice 0 stopped, in the caller's API's words.
+    finish_reason: Option<String>,
+}
+
+impl Outcome {
+    /// Follows translated events (usage, errors, completion, finish reason) and encodes them
+    /// for the caller.
+    fn follow(
+        &mut self,
+        events: &mut [StreamEvent],
+        encoder: &mut dyn StreamEncoder,
+        api: InboundApi,
+        out: &mut Vec<u8>,
+    ) {
+        for event in events.iter_mut() {
+            stamp_created(event);
+            match &*event {
+                StreamEvent::Usage(u) => self.usage = Some(*u),
+                StreamEvent::Error(e) => {
+                    self.error = Some(("upstream_stream_error", e.message.clone()));
+                }
+                StreamEvent::End => self.completed = true,
+                StreamEvent::Finish { choice: 0, reason } => {
+                    self.finish_reason = Some(crate::context::finish_label(api, reason));
+                }
+                _ => {}
+            }
+            encoder.encode(event, out);
+        }
     }
 }
 
@@ -412,9 +415,11 @@ impl Body for ChatStream {
         }
         if !out.is_empty()
             && let Some(guard) = &mut this.guard
-            && guard.ctx.ttfb.is_none()
         {
-            guard.ctx.ttfb = Some(guard.ctx.started.elapsed());
+            if guard.ctx.ttfb.is_none() {
+                guard.ctx.ttfb = Some(guard.ctx.started.elapsed());
+            }
+            *guard.ctx.response_bytes.get_or_insert(0) += out.len();
         }
         if this.finished && this.guard.is_some() {
             this.settle();

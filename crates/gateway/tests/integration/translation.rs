@@ -88,6 +88,9 @@ async fn openai_caller_anthropic_provider() {
     );
     let calls = gw.calls().await;
     assert_eq!(calls[0].dropped_fields.as_deref(), Some("logprobs"));
+    assert_eq!(calls[0].finish_reason.as_deref(), Some("stop"));
+    assert!(calls[0].response_bytes.unwrap() > 100);
+    assert!(calls[0].request_bytes.unwrap() > 50);
 }
 
 #[tokio::test]
@@ -137,6 +140,8 @@ async fn anthropic_caller_openai_provider_streaming() {
     assert_eq!(received.body["stream_options"]["include_usage"], true);
     let calls = gw.calls().await;
     assert_eq!(calls[0].completion_tokens, Some(2));
+    assert_eq!(calls[0].finish_reason.as_deref(), Some("end_turn"));
+    assert_eq!(calls[0].response_bytes, Some(reply.body.len() as u64));
 }
 
 #[tokio::test]
