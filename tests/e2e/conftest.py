@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from mocks import AnthropicMock, AzureMock, GeminiMock, MockHost, OpenAIMock  # noqa: E402
 
+# Records tagged tests' outcomes and writes docs/conformance.md after a full run.
+pytest_plugins = ["conformance.plugin"]
 
 
 def _interrupt(signum, frame):
