@@ -338,7 +338,16 @@ def soak_summary(run_dir, parse):
         growth = sum(last_q) / len(last_q) - sum(first_q) / len(first_q)
         out.append(f"Growth from the first to the last quarter: {growth:+.1f} MiB "
                    f"({'flat' if abs(growth) < 2 else 'NOT flat'}; threshold 2 MiB).")
-        out.append(f"Call-log rows written: {fmt(kv.get('calllog_rows'))} for {sum(m.get('ok', 0) for m in streams.values() if 'error' not in m)} 2xx answers.")
+        answered = sum(m.get("ok", 0) for m in streams.values() if "error" not in m)
+        out.append(f"Call-log rows written: {fmt(kv.get('calllog_rows'))} for {answered} 2xx answers "
+                   f"(records dropped: {fmt(kv.get('calllog_dropped'))}).")
+        if isinstance(kv.get("cpu_s"), float) and answered:
+            out.append(f"Portcullis CPU over the whole run: {kv['cpu_s']:.1f} s, "
+                       f"{kv['cpu_s'] * 1e6 / answered:.0f} us per request at this low, spread-out rate.")
+        step = max(1, n // 12)
+        out.append("RSS every ~%d s (MiB): %s" % (
+            round(samples[min(step, n - 1)][0] - samples[0][0]) if n > 1 else 1,
+            " ".join(f"{rss[i]:.1f}" for i in range(0, n, step))))
         out.append("")
     text = "\n".join(out)
     with open(os.path.join(run_dir, "summary.md"), "w", encoding="utf-8") as f:

@@ -12,7 +12,9 @@
 #
 # Knobs (environment): TARGETS, DURATION=10, WARMUP=5, CONCURRENCY="64 128", RATES="100 500",
 # STREAM_RATES="100", RATE_CONNS=64, PIN=1, LOADGEN_CPUS=0, TARGET_CPUS=1, PORTCULLIS_BIN
-# (skip the build), OHA, QUIET_MAX=10, QUIET_WAIT=60, FOREIGN_WARN=15, RETRIES=2, BASE_PORT=19080.
+# (skip the build), OHA, QUIET_MAX=10, QUIET_WAIT=60, FOREIGN_WARN=15, RETRIES=2, BASE_PORT=19080,
+# AWAKE=0 (1: keep both pinned cores out of the idle state with a SCHED_IDLE spinner each, to
+# show how much of the added latency is waking an idle virtual CPU; not for headline figures).
 set -u
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 . "$BENCH_DIR/lib.sh"
@@ -32,6 +34,7 @@ QUIET_WAIT="${QUIET_WAIT:-60}"
 FOREIGN_WARN="${FOREIGN_WARN:-15}"
 RETRIES="${RETRIES:-2}"
 BASE_PORT="${BASE_PORT:-19080}"
+AWAKE="${AWAKE:-0}"
 MOCK_PORT=$BASE_PORT; MOCK_SSE_PORT=$((BASE_PORT + 10))
 NGINX_PORT=$((BASE_PORT + 1)); NGINX_SSE_PORT=$((BASE_PORT + 11))
 GW_PORT=$((BASE_PORT + 20))
@@ -68,6 +71,15 @@ MOCK_GROUP=$STARTED
 wait_ready "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" "$RUN_DIR/body-mock-gpt.json" "" 10 \
   || die "the mock upstream did not start (logs/mock.log)"
 
+# Optional spinners at the lowest priority (SCHED_IDLE): any runnable task preempts them, and
+# their CPU time is left out of the foreign figures.
+SPIN_LG=""; SPIN_TG=""
+if [ "$AWAKE" = 1 ]; then
+  start_bg spin-lg "$LOADGEN_CPUS" "$RUN_DIR" chrt --idle 0 bash -c 'while :; do :; done'; SPIN_LG=$STARTED
+  start_bg spin-target "$TARGET_CPUS" "$RUN_DIR" chrt --idle 0 bash -c 'while :; do :; done'; SPIN_TG=$STARTED
+fi
+spin_ticks() { [ -n "$1" ] && cpu_ticks "$1" || echo 0; }
+
 # ------------------------------------------------------------------ measurement bookkeeping
 TGROUP=""     # process group of the target under test ("" for direct)
 kv() { echo "$1 $2" >> "$RAW/$T.kv"; }
@@ -76,10 +88,10 @@ kv() { echo "$1 $2" >> "$RAW/$T.kv"; }
 foreign_idle() {
   local a b t0 t1 m0 m1
   read -r a _ <<< "$(core_jiffies "$LOADGEN_CPUS,$TARGET_CPUS")"
-  t0=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m0=$(cpu_ticks "$MOCK_GROUP")
+  t0=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m0=$(( $(cpu_ticks "$MOCK_GROUP") + $(spin_ticks "$SPIN_LG") + $(spin_ticks "$SPIN_TG") ))
   sleep 1
   read -r b _ <<< "$(core_jiffies "$LOADGEN_CPUS,$TARGET_CPUS")"
-  t1=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m1=$(cpu_ticks "$MOCK_GROUP")
+  t1=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m1=$(( $(cpu_ticks "$MOCK_GROUP") + $(spin_ticks "$SPIN_LG") + $(spin_ticks "$SPIN_TG") ))
   awk -v d=$((b - a - (t1 - t0) - (m1 - m0))) -v hz="$CLK_TCK" 'BEGIN { f = d / hz * 100; printf "%d", f < 0 ? 0 : f }'
 }
 wait_quiet() {
@@ -96,19 +108,19 @@ wait_quiet() {
 # core busy and foreign CPU; repeats (up to RETRIES) a run that other work disturbed.
 measure() {
   local key="$1" attempt=0; shift
-  local lg0 lgt0 tg0 tgt0 c0 m0 l0 w0 lg1 lgt1 tg1 tgt1 c1 m1 w1 stats
+  local lg0 lgt0 tg0 tgt0 c0 m0 sl0 st0 l0 w0 lg1 lgt1 tg1 tgt1 c1 m1 sl1 st1 w1 stats
   while :; do
     wait_quiet
     read -r lg0 lgt0 <<< "$(core_jiffies "$LOADGEN_CPUS")"; read -r tg0 tgt0 <<< "$(core_jiffies "$TARGET_CPUS")"
-    c0=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m0=$(cpu_ticks "$MOCK_GROUP")
+    c0=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m0=$(cpu_ticks "$MOCK_GROUP"); sl0=$(spin_ticks "$SPIN_LG"); st0=$(spin_ticks "$SPIN_TG")
     read_child_ticks; l0=$CHILD_TICKS; w0=$(date +%s.%N)
     "$@"
     w1=$(date +%s.%N); read_child_ticks
-    c1=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m1=$(cpu_ticks "$MOCK_GROUP")
+    c1=$([ -n "$TGROUP" ] && cpu_ticks "$TGROUP" || echo 0); m1=$(cpu_ticks "$MOCK_GROUP"); sl1=$(spin_ticks "$SPIN_LG"); st1=$(spin_ticks "$SPIN_TG")
     read -r lg1 lgt1 <<< "$(core_jiffies "$LOADGEN_CPUS")"; read -r tg1 tgt1 <<< "$(core_jiffies "$TARGET_CPUS")"
     # foreign = busy time on each pinned core that none of our processes used
     stats=$(awk -v lgb=$((lg1 - lg0)) -v lgt=$((lgt1 - lgt0)) -v tgb=$((tg1 - tg0)) -v tgt=$((tgt1 - tgt0)) \
-      -v ours_lg=$(( (m1 - m0) + (CHILD_TICKS - l0) )) -v ours_tg=$((c1 - c0)) -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN{print b - a}')" \
+      -v ours_lg=$(( (m1 - m0) + (CHILD_TICKS - l0) + (sl1 - sl0) )) -v ours_tg=$(( (c1 - c0) + (st1 - st0) )) -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN{print b - a}')" \
       -v hz="$CLK_TCK" 'BEGIN {
         fl = (lgb - ours_lg) / (w * hz) * 100; if (fl < 0) fl = 0
         ft = (tgb - ours_tg) / (w * hz) * 100; if (ft < 0) ft = 0
@@ -240,7 +252,7 @@ descriptions="$descriptions}"
 cat > "$RUN_DIR/meta.json" <<EOF
 {"run_id": "$RUN_ID", "date": "$(date -u +%FT%TZ)", "host": "$(host_line)",
  "versions": $(json_strings "$(versions)" | sed 's/^\[//;s/\]$//'),
- "pinning": "$([ "$PIN" = 1 ] && echo "load generator + mock upstream on CPU $LOADGEN_CPUS, target on CPU $TARGET_CPUS (taskset)" || echo none)",
+ "pinning": "$([ "$PIN" = 1 ] && echo "load generator + mock upstream on CPU $LOADGEN_CPUS, target on CPU $TARGET_CPUS (taskset)" || echo none)$([ "$AWAKE" = 1 ] && echo "; AWAKE=1: a SCHED_IDLE spinner on each pinned core keeps it out of idle (latency without virtual-CPU wake-ups; core busy figures are meaningless)")",
  "loadgen": "closed loop wrk -t1 -c N -d ${DURATION}s (keep-alive); open loop oha -q R -c $RATE_CONNS -z ${DURATION}s --latency-correction; warm-up ${WARMUP}s",
  "load_before": "$LOAD_BEFORE", "load_after": "$LOAD_AFTER", "clk_tck": $CLK_TCK, "foreign_warn": $FOREIGN_WARN,
  "targets_run": $(json_strings "${DONE_TARGETS[@]}"),
