@@ -8,7 +8,7 @@ import pytest
 
 from harness.upstream import REAL, UPSTREAMS, WITH_MOCK, Upstream, model_for
 
-pytestmark = pytest.mark.gateway
+pytestmark = [pytest.mark.gateway, pytest.mark.conformance(api="anthropic")]
 
 TOOLS = [{"name": "get_weather", "description": "Weather for a city", "input_schema": {
     "type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}},
@@ -30,6 +30,8 @@ def client(gateway):
     return gateway.anthropic()
 
 
+@pytest.mark.conformance("chat", "finish_reasons")
+@pytest.mark.conformance("system", "usage", "max_tokens", "credentials", providers=REAL)
 @pytest.mark.parametrize("kind", WITH_MOCK)
 def test_message_with_system_prompt(kind, client, up):
     raw = client.messages.with_raw_response.create(
@@ -50,6 +52,7 @@ def test_message_with_system_prompt(kind, client, up):
     up.assert_provider_credential()
 
 
+@pytest.mark.conformance("streaming_text", "streaming_usage")
 @pytest.mark.parametrize("kind", WITH_MOCK)
 def test_stream(kind, client, up):
     with client.messages.stream(model=model_for(kind), max_tokens=100, messages=[
@@ -69,6 +72,7 @@ def test_stream(kind, client, up):
         assert up.include_usage()
 
 
+@pytest.mark.conformance("streaming_text")
 @pytest.mark.parametrize("kind", REAL)
 def test_raw_stream_event_sequence(kind, client):
     events = [e.type for e in client.messages.create(
@@ -80,6 +84,7 @@ def test_raw_stream_event_sequence(kind, client):
     assert events.count("content_block_start") == events.count("content_block_stop")
 
 
+@pytest.mark.conformance("multi_turn")
 @pytest.mark.parametrize("kind", REAL)
 def test_multi_turn(kind, client, up):
     m = client.messages.create(model=model_for(kind), max_tokens=100, messages=[
@@ -90,6 +95,7 @@ def test_multi_turn(kind, client, up):
     assert up.roles() == ["user", "assistant", "user"]
 
 
+@pytest.mark.conformance("tools", "tool_results", "finish_reasons")
 @pytest.mark.parametrize("kind", REAL)
 def test_tool_use_round_trip(kind, client, up):
     model = model_for(kind)
@@ -106,6 +112,7 @@ def test_tool_use_round_trip(kind, client, up):
     assert m2.content[0].text == "tool results: sunny, 21C"
 
 
+@pytest.mark.conformance("parallel_tool_calls", "streaming_tool_calls", "tool_results")
 @pytest.mark.parametrize("kind", REAL)
 def test_parallel_tool_use_streamed(kind, client, up):
     model = model_for(kind)
@@ -126,6 +133,7 @@ def test_parallel_tool_use_streamed(kind, client, up):
     assert m2.content[0].text == "tool results: sunny; noon"
 
 
+@pytest.mark.conformance("images")
 @pytest.mark.parametrize("kind", REAL)
 def test_image_input(kind, client, up):
     m = client.messages.create(model=model_for(kind), max_tokens=100, messages=[
@@ -137,6 +145,7 @@ def test_image_input(kind, client, up):
     assert up.images() == [("image/png", PNG_B64)]
 
 
+@pytest.mark.conformance("stop_sequences", "finish_reasons")
 @pytest.mark.parametrize("kind", REAL)
 def test_stop_sequences(kind, client, up):
     m = client.messages.create(model=model_for(kind), max_tokens=100, stop_sequences=["END"],
@@ -150,6 +159,7 @@ def test_stop_sequences(kind, client, up):
         assert m.stop_reason in ("stop_sequence", "end_turn")
 
 
+@pytest.mark.conformance("max_tokens", "finish_reasons")
 @pytest.mark.parametrize("kind", REAL)
 def test_max_tokens_stop_reason(kind, client, up):
     m = client.messages.create(model=model_for(kind), max_tokens=2,
@@ -158,6 +168,7 @@ def test_max_tokens_stop_reason(kind, client, up):
     assert up.max_tokens() == 2
 
 
+@pytest.mark.conformance("cached_tokens", "usage")
 @pytest.mark.parametrize("kind", REAL)
 def test_cached_tokens(kind, client, up):
     m = client.messages.create(model=model_for(kind), max_tokens=100, messages=[
@@ -166,6 +177,7 @@ def test_cached_tokens(kind, client, up):
     assert (m.usage.input_tokens, m.usage.cache_read_input_tokens) == (2, 3)
 
 
+@pytest.mark.conformance("thinking", provider="anthropic")
 def test_thinking_passes_through_from_anthropic(client):
     with client.messages.stream(model=model_for("anthropic"), max_tokens=100, messages=[
             {"role": "user", "content": "ponder [[mock:thinking]]"}]) as s:
@@ -174,6 +186,7 @@ def test_thinking_passes_through_from_anthropic(client):
     assert final.content[0].thinking == "Thinking about: ponder" and final.content[0].signature
 
 
+@pytest.mark.conformance("streaming_tool_calls", provider="openai")
 def test_tool_input_is_valid_json_for_openai_upstream_stream(client):
     events = list(client.messages.create(
         model=model_for("openai"), max_tokens=100, stream=True, tools=TOOLS,
@@ -183,6 +196,7 @@ def test_tool_input_is_valid_json_for_openai_upstream_stream(client):
     assert json.loads(partial) == {"location": "Paris"}
 
 
+@pytest.mark.conformance("tool_choice")
 @pytest.mark.parametrize("choice,expected", [
     ({"type": "any"}, "required"),
     ({"type": "tool", "name": "get_time"}, ("tool", "get_time")),
@@ -196,6 +210,7 @@ def test_tool_choice(kind, choice, expected, client, up):
     assert got == expected or (expected == "auto" and got is None)
 
 
+@pytest.mark.conformance("system", provider="openai")
 def test_system_as_blocks(client, mocks):
     up = Upstream("openai", mocks.openai)
     client.messages.create(model=model_for("openai"), max_tokens=100, system=[

@@ -12,7 +12,7 @@ import anthropic
 import openai
 import pytest
 
-pytestmark = pytest.mark.gateway
+pytestmark = [pytest.mark.gateway, pytest.mark.conformance(provider="mock")]
 
 OPENAI_TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "parameters": {"type": "object", "properties": {
@@ -23,6 +23,7 @@ ANTHROPIC_TOOLS = [{"name": t["function"]["name"], "input_schema": t["function"]
                    for t in OPENAI_TOOLS]
 
 
+@pytest.mark.conformance("tools", "tool_results", "finish_reasons", api="openai")
 def test_openai_tool_round_trip(gateway):
     client = gateway.openai()
     msgs = [{"role": "user", "content": "weather [[mock:tool_call=get_weather]]"}]
@@ -36,6 +37,7 @@ def test_openai_tool_round_trip(gateway):
     assert r2.choices[0].message.content == "Tool results: sunny"
 
 
+@pytest.mark.conformance("parallel_tool_calls", "streaming_tool_calls", api="openai")
 def test_openai_parallel_tool_calls_streamed(gateway):
     names = {}
     for c in gateway.openai().chat.completions.create(
@@ -47,6 +49,7 @@ def test_openai_parallel_tool_calls_streamed(gateway):
     assert names == {0: "get_weather", 1: "get_time"}
 
 
+@pytest.mark.conformance("multi_turn", "json_mode", api="openai")
 def test_openai_multi_turn_and_json_mode(gateway):
     client = gateway.openai()
     r = client.chat.completions.create(model="mock-echo", messages=[
@@ -58,6 +61,8 @@ def test_openai_multi_turn_and_json_mode(gateway):
     assert json.loads(r.choices[0].message.content) == {"echo": "Echo: hi"}
 
 
+@pytest.mark.conformance("tools", "tool_results", "streaming_tool_calls",
+                          "usage", "finish_reasons", api="anthropic")
 def test_anthropic_tool_use_round_trip_streamed(gateway):
     client = gateway.anthropic()
     msgs = [{"role": "user", "content": "weather [[mock:tool_call=get_weather]]"}]
@@ -75,6 +80,7 @@ def test_anthropic_tool_use_round_trip_streamed(gateway):
     assert m.usage.input_tokens > 0 and m.usage.output_tokens > 0
 
 
+@pytest.mark.conformance("errors", api=["openai", "anthropic"])
 def test_failure_models(gateway):
     with pytest.raises(openai.RateLimitError):
         gateway.openai().chat.completions.create(model="mock-error-429",

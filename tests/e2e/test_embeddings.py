@@ -9,7 +9,7 @@ import pytest
 
 from mocks.base import fake_embedding
 
-pytestmark = pytest.mark.gateway
+pytestmark = [pytest.mark.gateway, pytest.mark.conformance(api="openai")]
 
 EMBED_MODELS = {
     "openai": "openai/text-embedding-3-small",
@@ -25,6 +25,7 @@ def client(gateway):
     return gateway.openai()
 
 
+@pytest.mark.conformance("embeddings_base64")
 @pytest.mark.parametrize("kind", list(EMBED_MODELS))
 def test_default_sdk_call_uses_base64_and_decodes(kind, client, mocks):
     r = client.embeddings.create(model=EMBED_MODELS[kind], input=["alpha", "beta"])
@@ -37,6 +38,7 @@ def test_default_sdk_call_uses_base64_and_decodes(kind, client, mocks):
     assert r.data[1].embedding == fake_embedding("beta", 8)
 
 
+@pytest.mark.conformance("embeddings_float")
 @pytest.mark.parametrize("kind", list(EMBED_MODELS))
 def test_float_format_and_dimensions(kind, client, mocks):
     r = client.embeddings.create(model=EMBED_MODELS[kind], input="alpha", encoding_format="float",
@@ -47,6 +49,7 @@ def test_float_format_and_dimensions(kind, client, mocks):
         assert r.data[0].embedding == fake_embedding("alpha", 4)
 
 
+@pytest.mark.conformance("embeddings_base64", provider="gemini")
 def test_raw_base64_is_little_endian_float32(gateway):
     with gateway.http() as http:
         r = http.post("/v1/embeddings", headers={"Authorization": "Bearer sk-test-team-a"},
@@ -57,6 +60,7 @@ def test_raw_base64_is_little_endian_float32(gateway):
     assert list(struct.unpack(f"<{len(blob) // 4}f", blob)) == fake_embedding("alpha", 8)
 
 
+@pytest.mark.conformance("embeddings_base64", provider="gemini")
 def test_gemini_receives_batch_embed_request(client, mocks):
     client.embeddings.create(model=EMBED_MODELS["gemini"], input=["a", "b"], dimensions=4)
     rec = mocks.gemini.last(":batchEmbedContents")
@@ -67,6 +71,7 @@ def test_gemini_receives_batch_embed_request(client, mocks):
     assert [r.get("outputDimensionality", r.get("output_dimensionality")) for r in reqs] == [4, 4]
 
 
+@pytest.mark.conformance("embeddings_base64", provider="azure")
 def test_azure_receives_deployment_path(client, mocks):
     client.embeddings.create(model=EMBED_MODELS["azure"], input="a")
     rec = mocks.azure.last("/embeddings")
@@ -74,6 +79,7 @@ def test_azure_receives_deployment_path(client, mocks):
     assert rec.query["api-version"] == "2024-10-21"
 
 
+@pytest.mark.conformance("usage", provider="openai")
 def test_usage_is_reported(client):
     r = client.embeddings.create(model=EMBED_MODELS["openai"], input=["one two", "three"])
     assert r.usage.prompt_tokens == 3 and r.usage.total_tokens == 3

@@ -83,6 +83,7 @@ def test_body_too_large_is_413(gateway):
 
 
 # --- upstream errors ----------------------------------------------------------------------------
+@pytest.mark.conformance("errors", api=["openai", "anthropic"])
 @pytest.mark.parametrize("kind", REAL)
 def test_upstream_429_is_429(kind, gateway):
     with pytest.raises(openai.RateLimitError) as e:
@@ -94,6 +95,7 @@ def test_upstream_429_is_429(kind, gateway):
     assert e.value.body["error"]["type"] == "rate_limit_error"
 
 
+@pytest.mark.conformance("errors", api="openai")
 @pytest.mark.parametrize("kind", REAL)
 def test_upstream_server_error_is_502(kind, gateway):
     with pytest.raises(openai.APIStatusError) as e:
@@ -101,6 +103,7 @@ def test_upstream_server_error_is_502(kind, gateway):
     assert_openai_error(e.value, 502)
 
 
+@pytest.mark.conformance("errors", api=["openai", "anthropic"])
 @pytest.mark.parametrize("kind", REAL)
 def test_upstream_garbage_is_502(kind, gateway):
     with pytest.raises(openai.APIStatusError) as e:
@@ -111,12 +114,14 @@ def test_upstream_garbage_is_502(kind, gateway):
     assert_anthropic_error(e.value, 502)
 
 
+@pytest.mark.conformance("errors", api="openai", provider="openai")
 def test_upstream_truncated_body_is_502(gateway):
     with pytest.raises(openai.APIStatusError) as e:
         chat(gateway.openai(), "openai/gpt-4o-mini", "a b c [[mock:cut_after=1]]")
     assert_openai_error(e.value, 502)
 
 
+@pytest.mark.conformance("errors", api="openai")
 @pytest.mark.parametrize("kind", REAL)
 def test_upstream_401_is_not_the_callers_401(kind, gateway):
     with pytest.raises(openai.APIStatusError) as e:
@@ -125,6 +130,7 @@ def test_upstream_401_is_not_the_callers_401(kind, gateway):
     assert_openai_error(e.value, e.value.status_code)
 
 
+@pytest.mark.conformance("errors", api="openai", provider="gemini")
 def test_upstream_wrong_provider_key_is_not_401(gateway, mocks):
     mocks.gemini.enqueue(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
                                          "message": "API key not valid. Please pass a valid API key.",
@@ -135,6 +141,7 @@ def test_upstream_wrong_provider_key_is_not_401(gateway, mocks):
     assert e.value.status_code not in (400, 401), "a provider credential problem is the gateway's"
 
 
+@pytest.mark.conformance("errors", api="openai", provider="openai")
 def test_upstream_timeout_is_504(gateway):
     started = time.monotonic()
     with pytest.raises(openai.APIStatusError) as e:
@@ -143,6 +150,7 @@ def test_upstream_timeout_is_504(gateway):
     assert time.monotonic() - started < 2.9, "the provider timeout (1s) was not applied"
 
 
+@pytest.mark.conformance("errors", api="openai", provider="openai")
 def test_upstream_timeout_before_a_stream_starts_is_504(gateway):
     with pytest.raises(openai.APIStatusError) as e:
         for _ in chat(gateway.openai(), "short/gpt-4o-mini", "slow [[mock:delay=3]]", stream=True):
@@ -150,6 +158,8 @@ def test_upstream_timeout_before_a_stream_starts_is_504(gateway):
     assert_openai_error(e.value, 504)
 
 
+@pytest.mark.conformance("errors", api="openai", provider="anthropic")
+@pytest.mark.conformance("errors", api="anthropic", provider="openai")
 def test_stream_that_fails_before_starting_is_an_http_error(gateway):
     with pytest.raises(openai.RateLimitError):
         for _ in chat(gateway.openai(), "anthropic/claude-mock-1", "[[mock:status=429]]",
@@ -163,6 +173,7 @@ def test_stream_that_fails_before_starting_is_an_http_error(gateway):
 
 
 # --- failures in the middle of a stream ---------------------------------------------------------
+@pytest.mark.conformance("mid_stream_errors", api="openai")
 @pytest.mark.parametrize("kind", REAL)
 @pytest.mark.parametrize("scenario", ["cut_after=4", "error_event"])
 def test_stream_failure_midway_openai_sdk(kind, scenario, gateway):
@@ -176,6 +187,7 @@ def test_stream_failure_midway_openai_sdk(kind, scenario, gateway):
     assert "".join(got) and "a b c d e f g h".startswith("".join(got))
 
 
+@pytest.mark.conformance("mid_stream_errors", api="anthropic")
 @pytest.mark.parametrize("kind", REAL)
 @pytest.mark.parametrize("scenario", ["cut_after=4", "error_event"])
 def test_stream_failure_midway_anthropic_sdk(kind, scenario, gateway):

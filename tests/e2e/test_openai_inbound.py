@@ -13,7 +13,7 @@ import pytest
 
 from harness.upstream import REAL, UPSTREAMS, WITH_MOCK, Upstream, model_for
 
-pytestmark = pytest.mark.gateway
+pytestmark = [pytest.mark.gateway, pytest.mark.conformance(api="openai")]
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Weather for a city",
@@ -37,6 +37,8 @@ def client(gateway):
     return gateway.openai()
 
 
+@pytest.mark.conformance("chat", "finish_reasons")
+@pytest.mark.conformance("system", "usage", "credentials", providers=REAL)
 @pytest.mark.parametrize("kind", WITH_MOCK)
 def test_chat_with_system_prompt(kind, client, up):
     raw = client.chat.completions.with_raw_response.create(
@@ -63,6 +65,7 @@ def test_chat_with_system_prompt(kind, client, up):
         assert up.rec().query == {"api-version": "2024-10-21"}
 
 
+@pytest.mark.conformance("streaming_text", "streaming_usage")
 @pytest.mark.parametrize("kind", WITH_MOCK)
 def test_stream_without_usage(kind, client, up):
     chunks = list(client.chat.completions.create(
@@ -84,6 +87,7 @@ def test_stream_without_usage(kind, client, up):
         assert up.include_usage(), "the gateway must always ask OpenAI-format upstreams for usage"
 
 
+@pytest.mark.conformance("streaming_usage")
 @pytest.mark.parametrize("kind", WITH_MOCK)
 def test_stream_with_usage(kind, client, up):
     chunks = list(client.chat.completions.create(
@@ -95,6 +99,7 @@ def test_stream_with_usage(kind, client, up):
         assert (usage[0].usage.prompt_tokens, usage[0].usage.completion_tokens) == (4, 3)
 
 
+@pytest.mark.conformance("multi_turn")
 @pytest.mark.parametrize("kind", REAL)
 def test_multi_turn(kind, client, up):
     r = client.chat.completions.create(model=model_for(kind), messages=[
@@ -105,6 +110,7 @@ def test_multi_turn(kind, client, up):
     assert up.roles() == ["user", "assistant", "user"]
 
 
+@pytest.mark.conformance("tools", "tool_results", "finish_reasons")
 @pytest.mark.parametrize("kind", REAL)
 def test_tool_call_and_result_round_trip(kind, client, up):
     model = model_for(kind)
@@ -124,6 +130,7 @@ def test_tool_call_and_result_round_trip(kind, client, up):
     assert up.roles()[-2:] in (["assistant", "tool"], ["assistant", "user"])
 
 
+@pytest.mark.conformance("parallel_tool_calls", "tool_results")
 @pytest.mark.parametrize("kind", REAL)
 def test_parallel_tool_calls(kind, client, up):
     model = model_for(kind)
@@ -139,6 +146,7 @@ def test_parallel_tool_calls(kind, client, up):
     assert r2.choices[0].message.content == "tool results: sunny; noon"
 
 
+@pytest.mark.conformance("streaming_tool_calls", "parallel_tool_calls")
 @pytest.mark.parametrize("kind", REAL)
 def test_streamed_parallel_tool_calls(kind, client, up):
     stream = client.chat.completions.create(
@@ -161,6 +169,7 @@ def test_streamed_parallel_tool_calls(kind, client, up):
     assert len(set(ids.values())) == 2
 
 
+@pytest.mark.conformance("images")
 @pytest.mark.parametrize("kind", REAL)
 def test_image_input(kind, client, up):
     r = client.chat.completions.create(model=model_for(kind), messages=[{"role": "user", "content": [
@@ -170,6 +179,7 @@ def test_image_input(kind, client, up):
     assert up.images() == [("image/png", PNG_B64)]
 
 
+@pytest.mark.conformance("image_urls")
 @pytest.mark.parametrize("kind", REAL)
 def test_image_by_url(kind, client, up):
     url = "https://example.com/cat.png"
@@ -189,6 +199,7 @@ def test_image_by_url(kind, client, up):
         assert raw.headers.get("x-portcullis-dropped-fields"), "image dropped silently"
 
 
+@pytest.mark.conformance("json_mode", reported=["anthropic"])
 @pytest.mark.parametrize("kind", REAL)
 def test_json_mode(kind, client, up):
     raw = client.chat.completions.with_raw_response.create(
@@ -203,6 +214,7 @@ def test_json_mode(kind, client, up):
         assert json.loads(content) == {"echo": "give json"}
 
 
+@pytest.mark.conformance("stop_sequences", "finish_reasons")
 @pytest.mark.parametrize("kind", REAL)
 def test_stop_sequences(kind, client, up):
     r = client.chat.completions.create(model=model_for(kind), stop=["END"],
@@ -212,6 +224,7 @@ def test_stop_sequences(kind, client, up):
     assert up.stop() == ["END"]
 
 
+@pytest.mark.conformance("max_tokens", "finish_reasons")
 @pytest.mark.parametrize("param", ["max_tokens", "max_completion_tokens"])
 @pytest.mark.parametrize("kind", REAL)
 def test_max_tokens_and_length_finish(kind, param, client, up):
@@ -221,12 +234,14 @@ def test_max_tokens_and_length_finish(kind, param, client, up):
     assert up.max_tokens() == 2
 
 
+@pytest.mark.conformance("max_tokens", provider="anthropic")
 def test_anthropic_gets_default_max_tokens(client, mocks):
     client.chat.completions.create(model=model_for("anthropic"),
                                    messages=[{"role": "user", "content": "x"}])
     assert mocks.anthropic.last("/v1/messages").body["max_tokens"] == 1234
 
 
+@pytest.mark.conformance("cached_tokens", "usage")
 @pytest.mark.parametrize("kind", REAL)
 def test_cached_tokens_are_reported(kind, client, up):
     r = client.chat.completions.create(model=model_for(kind), messages=[
@@ -243,6 +258,7 @@ def test_alias_route(client, mocks):
     assert mocks.openai.last("/chat/completions").body["model"] == "gpt-4o-mini"
 
 
+@pytest.mark.conformance("tool_choice")
 @pytest.mark.parametrize("choice,expected", [
     ("required", "required"),
     ({"type": "function", "function": {"name": "get_time"}}, ("tool", "get_time")),
@@ -267,6 +283,7 @@ def test_fallback_to_next_target_on_retryable_error(client, mocks):
     assert mocks.openai.last("/chat/completions").body["model"] == "gpt-4o-mini"
 
 
+@pytest.mark.conformance("system", provider="anthropic")
 def test_developer_and_multiple_system_messages(client, mocks):
     up = Upstream("anthropic", mocks.anthropic)
     client.chat.completions.create(model=model_for("anthropic"), messages=[
@@ -277,6 +294,7 @@ def test_developer_and_multiple_system_messages(client, mocks):
     assert up.roles() == ["user"]
 
 
+@pytest.mark.conformance("n_choices", reported=["anthropic"])
 @pytest.mark.parametrize("kind", REAL)
 def test_n_choices(kind, client, up):
     raw = client.chat.completions.with_raw_response.create(
@@ -292,6 +310,7 @@ def test_n_choices(kind, client, up):
         assert r.usage.completion_tokens == 4
 
 
+@pytest.mark.conformance("sampling", "dropped_fields", provider="anthropic")
 def test_out_of_range_temperature_is_not_changed_silently(client, mocks):
     # OpenAI takes temperature up to 2, Anthropic up to 1: a gateway that clamps must say so
     # (lenient header); one that cannot carry the value may refuse it (400).

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.gateway
 TEXT = "héllo wörld 世界 🚀 naïve café"
 
 
+@pytest.mark.conformance("streaming_text", "streaming_usage", api="openai")
 @pytest.mark.parametrize("kind", REAL)
 def test_fragmented_utf8_stream_openai_sdk(kind, gateway):
     # The mock writes every SSE frame three bytes at a time: frames, lines and multi-byte
@@ -26,6 +27,7 @@ def test_fragmented_utf8_stream_openai_sdk(kind, gateway):
     assert got[-1].usage.completion_tokens == len(TEXT.split())
 
 
+@pytest.mark.conformance("streaming_text", api="anthropic")
 @pytest.mark.parametrize("kind", REAL)
 def test_fragmented_utf8_stream_anthropic_sdk(kind, gateway):
     with gateway.anthropic().messages.stream(
@@ -34,6 +36,7 @@ def test_fragmented_utf8_stream_anthropic_sdk(kind, gateway):
         assert "".join(s.text_stream) == TEXT
 
 
+@pytest.mark.conformance("chat", "system", api="openai")
 @pytest.mark.parametrize("kind", REAL)
 def test_non_ascii_round_trip(kind, gateway, mocks):
     r = gateway.openai().chat.completions.create(

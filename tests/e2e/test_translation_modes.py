@@ -19,6 +19,7 @@ def dropped(raw) -> set[str]:
     return {f.strip() for f in value.split(",") if f.strip()}
 
 
+@pytest.mark.conformance("dropped_fields", api="openai", provider="anthropic")
 def test_lenient_names_dropped_fields(gateway, mocks):
     raw = gateway.openai().chat.completions.with_raw_response.create(
         model="anthropic/claude-mock-1", messages=[{"role": "user", "content": "hi"}],
@@ -29,12 +30,15 @@ def test_lenient_names_dropped_fields(gateway, mocks):
     assert not set(UNCARRIABLE) & set(sent)
 
 
+@pytest.mark.conformance("dropped_fields", api="openai", provider="openai")
 def test_no_header_when_nothing_is_dropped(gateway):
     raw = gateway.openai().chat.completions.with_raw_response.create(
         model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], **UNCARRIABLE)
     assert raw.headers.get("x-portcullis-dropped-fields") is None
 
 
+@pytest.mark.conformance("dropped_fields", api="anthropic", provider="openai")
+@pytest.mark.conformance("top_k", api="anthropic", provider="openai", reported="openai")
 def test_anthropic_inbound_to_openai_reports_dropped(gateway, mocks):
     raw = gateway.anthropic().messages.with_raw_response.create(
         model="openai/gpt-4o-mini", max_tokens=50, messages=[{"role": "user", "content": "hi"}],
@@ -44,6 +48,7 @@ def test_anthropic_inbound_to_openai_reports_dropped(gateway, mocks):
     assert "top_k" not in mocks.openai.last("/chat/completions").body
 
 
+@pytest.mark.conformance("strict_mode", api="openai", provider="anthropic")
 def test_strict_route_rejects_with_field_name(gateway, mocks):
     with pytest.raises(openai.BadRequestError) as e:
         gateway.openai().chat.completions.create(
@@ -53,12 +58,15 @@ def test_strict_route_rejects_with_field_name(gateway, mocks):
     assert mocks.anthropic.requests == [], "a strict refusal must not reach the provider"
 
 
+@pytest.mark.conformance("strict_mode", api="openai", provider="anthropic")
 def test_strict_route_allows_carriable_requests(gateway):
     r = gateway.openai().chat.completions.create(
         model="strict/claude-mock-1", messages=[{"role": "user", "content": "fine"}])
     assert r.choices[0].message.content == "fine"
 
 
+@pytest.mark.conformance("strict_mode", api="anthropic", provider="gemini")
+@pytest.mark.conformance("strict_mode", api="openai", provider="anthropic")
 def test_global_strict_mode(mocks, tmp_path):
     gw = Gateway(tmp_path, base_config(mocks, tmp_path / "data", translation="strict")).start()
     try:
