@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import struct
 
+import openai
 import pytest
 
 from mocks.base import fake_embedding
@@ -83,3 +84,14 @@ def test_azure_receives_deployment_path(client, mocks):
 def test_usage_is_reported(client):
     r = client.embeddings.create(model=EMBED_MODELS["openai"], input=["one two", "three"])
     assert r.usage.prompt_tokens == 3 and r.usage.total_tokens == 3
+
+
+@pytest.mark.conformance("embeddings_float", "embeddings_base64", provider="anthropic",
+                         reported="anthropic")
+@pytest.mark.parametrize("encoding", ["float", "base64"])
+def test_anthropic_has_no_embeddings_and_says_so(encoding, client, mocks):
+    with pytest.raises(openai.BadRequestError) as e:
+        client.embeddings.create(model="anthropic/claude-mock-1", input="alpha",
+                                 encoding_format=encoding)
+    assert "embedding" in e.value.body["message"].lower(), e.value.body
+    assert mocks.anthropic.requests == []

@@ -122,3 +122,25 @@ def test_errors_and_stream_failures(client, mocks):
 
 def test_models_list(client):
     assert "claude-mock-1" in [m.id for m in client.models.list()]
+
+
+def test_pdf_document_block(client):
+    m = client.messages.create(model="claude-mock-1", max_tokens=100, messages=[
+        {"role": "user", "content": [
+            {"type": "document", "source": {"type": "base64", "media_type": "application/pdf",
+                                            "data": "JVBERi0xLjQK"}},
+            {"type": "text", "text": "summarise"}]}])
+    assert m.content[0].text == "summarise [documents: 1]"
+    with pytest.raises(anthropic.BadRequestError):
+        client.messages.create(model="claude-mock-1", max_tokens=100, messages=[
+            {"role": "user", "content": [
+                {"type": "document", "source": {"type": "base64", "media_type": "image/png",
+                                                "data": PNG}}]}])
+
+
+def test_structured_output_answers_json(client):
+    schema = {"type": "object", "properties": {"echo": {"type": "string"}}}
+    m = client.messages.create(model="claude-mock-1", max_tokens=100, messages=[
+        {"role": "user", "content": "give json"}],
+        extra_body={"output_config": {"format": {"type": "json_schema", "schema": schema}}})
+    assert m.content[0].text == '{"echo": "give json"}'

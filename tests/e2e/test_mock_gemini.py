@@ -111,3 +111,22 @@ def test_errors(client, mocks):
 
 def test_models_list(client):
     assert "models/gemini-2.5-flash" in [m.name for m in client.models.list()]
+
+
+def test_pdf_and_thought_summaries(client):
+    pdf = types.Part.from_bytes(data=b"%PDF-1.4\n", mime_type="application/pdf")
+    r = client.models.generate_content(model="gemini-2.5-flash",
+                                       contents=[pdf, "summarise [[mock:thinking]]"])
+    assert r.text == "summarise [documents: 1]"
+    assert not any(p.thought for p in r.candidates[0].content.parts), \
+        "thoughts without includeThoughts"
+    config = types.GenerateContentConfig(thinking_config=types.ThinkingConfig(
+        thinking_budget=1024, include_thoughts=True))
+    r = client.models.generate_content(model="gemini-2.5-flash", config=config,
+                                       contents="why [[mock:thinking]]")
+    parts = r.candidates[0].content.parts
+    assert [(p.thought, p.text) for p in parts] == [(True, "Thinking about: why"), (None, "why")]
+    chunks = list(client.models.generate_content_stream(model="gemini-2.5-flash", config=config,
+                                                        contents="why [[mock:thinking]]"))
+    thought = [p.text for c in chunks for p in c.candidates[0].content.parts if p.thought]
+    assert thought == ["Thinking about: why"]

@@ -211,3 +211,20 @@ def test_programmed_queue_wins(mocks):
     ok = c.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}])
     assert ok.choices[0].message.content == "x"
     assert len(mocks.openai.requests) == 2
+
+
+def test_pdf_file_part_and_reasoning_content(client):
+    pdf = "JVBERi0xLjQK"
+    r = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": [
+        {"type": "text", "text": "summarise [[mock:thinking]]"},
+        {"type": "file", "file": {"filename": "a.pdf",
+                                  "file_data": f"data:application/pdf;base64,{pdf}"}}]}])
+    assert r.choices[0].message.content == "summarise [documents: 1]"
+    # DeepSeek-style reasoning beside the content: the SDK keeps unknown fields as extras.
+    assert r.choices[0].message.model_extra["reasoning_content"] == "Thinking about: summarise"
+    chunks = list(client.chat.completions.create(
+        model="gpt-4o-mini", stream=True,
+        messages=[{"role": "user", "content": "why [[mock:thinking]]"}]))
+    reasoning = "".join((c.choices[0].delta.model_extra or {}).get("reasoning_content") or ""
+                        for c in chunks if c.choices)
+    assert reasoning == "Thinking about: why"

@@ -128,9 +128,59 @@ class Upstream:
             for c in b["contents"]:
                 for p in c["parts"]:
                     d = p.get("inlineData") or p.get("inline_data")
-                    if d:
-                        out.append((d.get("mimeType") or d.get("mime_type"), d["data"]))
+                    mime = (d or {}).get("mimeType") or (d or {}).get("mime_type") or ""
+                    if d and mime.startswith("image/"):
+                        out.append((mime, d["data"]))
         return out
+
+    def documents(self) -> list[tuple[str, str]]:
+        """(media type, base64 data) of every inline document (PDF...) in the newest request."""
+        out = []
+        b = self.body()
+        if self.wire == "openai":
+            for m in b["messages"]:
+                for p in m["content"] if isinstance(m.get("content"), list) else []:
+                    if p.get("type") == "file":
+                        head, _, data = p["file"].get("file_data", "").partition(",")
+                        out.append((head.removeprefix("data:").removesuffix(";base64"), data))
+        elif self.wire == "anthropic":
+            for m in b["messages"]:
+                for p in m["content"] if isinstance(m["content"], list) else []:
+                    if p.get("type") == "document" and p["source"].get("type") == "base64":
+                        out.append((p["source"].get("media_type"), p["source"].get("data")))
+        else:
+            for c in b["contents"]:
+                for p in c["parts"]:
+                    d = p.get("inlineData") or p.get("inline_data")
+                    mime = (d or {}).get("mimeType") or (d or {}).get("mime_type") or ""
+                    if d and not mime.startswith("image/"):
+                        out.append((mime, d["data"]))
+        return out
+
+    def generation(self) -> dict:
+        """Sampling and related settings as the provider received them, under OpenAI's names
+        (temperature, top_p, top_k, seed, presence_penalty, frequency_penalty); absent ones are
+        left out."""
+        b = self.body()
+        if self.wire == "gemini":
+            gen = b.get("generationConfig") or b.get("generation_config") or {}
+            names = {"temperature": "temperature", "topP": "top_p", "topK": "top_k",
+                     "seed": "seed", "presencePenalty": "presence_penalty",
+                     "frequencyPenalty": "frequency_penalty"}
+            out = {}
+            for camel, neutral in names.items():
+                snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in camel)
+                if camel in gen or snake in gen:
+                    out[neutral] = gen.get(camel, gen.get(snake))
+            return out
+        names = ("temperature", "top_p", "top_k", "seed", "presence_penalty",
+                 "frequency_penalty")
+        return {n: b[n] for n in names if n in b}
+
+    def generation_config(self) -> dict:
+        """Gemini's ``generationConfig`` (whichever spelling was used)."""
+        b = self.body()
+        return b.get("generationConfig") or b.get("generation_config") or {}
 
     def image_urls(self) -> list[str]:
         """URLs of images passed by reference (not inline data) in the newest request."""

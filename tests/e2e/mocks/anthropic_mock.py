@@ -10,7 +10,10 @@ most likely to go wrong:
   rejected ("Extra inputs are not permitted");
 * every ``tool_use`` must be answered by a ``tool_result`` in the next (user) message and every
   ``tool_result`` must name a ``tool_use`` of the previous message;
-* images must be base64 (jpeg/png/gif/webp, valid base64) or URL sources;
+* images must be base64 (jpeg/png/gif/webp, valid base64) or URL sources; documents
+  base64 PDFs (or text, content, URL or file sources);
+* ``output_config.format`` (``json_schema``) makes the answer JSON, like the JSON modes of the
+  other mocks;
 * responses report ``input_tokens`` *excluding* cached tokens (``cache_read_input_tokens``);
 * streams: ``message_start``, ``ping``, per block ``content_block_start`` / ``_delta`` (text_delta,
   input_json_delta, thinking_delta, signature_delta) / ``_stop``, ``message_delta`` with the
@@ -65,6 +68,21 @@ def _check_image(block: dict, where: str) -> None:
     elif src.get("type") != "url":
         raise BadRequest(f"{where}.source: Input tag '{src.get('type')}' found using 'type' does "
                          "not match any of the expected tags: 'base64', 'url'")
+
+
+def _check_document(block: dict, where: str) -> None:
+    src = block.get("source") or {}
+    kind = src.get("type")
+    if kind == "base64":
+        if src.get("media_type") != "application/pdf":
+            raise BadRequest(f"{where}.source.media_type: Input should be 'application/pdf'")
+        try:
+            base64.b64decode(src.get("data", ""), validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest(f"{where}.source.data: invalid base64 data") from None
+    elif kind not in ("text", "url", "content", "file"):
+        raise BadRequest(f"{where}.source: Input tag '{kind}' found using 'type' does not match "
+                         "any of the expected tags: 'base64', 'text', 'content', 'url', 'file'")
 
 
 def _result_text(content) -> str:
@@ -129,7 +147,10 @@ def parse_messages_request(body: dict) -> Conversation:
                                      "message.")
                 answered.append(b["tool_use_id"])
                 msg.tool_results.append(_result_text(b.get("content")))
-            elif kind in ("thinking", "redacted_thinking", "document"):
+            elif kind == "document":
+                _check_document(b, bw)
+                msg.documents += 1
+            elif kind in ("thinking", "redacted_thinking"):
                 pass
             else:
                 raise BadRequest(f"{bw}.type: Input tag '{kind}' found using 'type' does not "
@@ -153,6 +174,9 @@ def parse_messages_request(body: dict) -> Conversation:
             raise BadRequest(f"tools.{k}.custom.input_schema: Field required")
         conv.tools[t.get("name", "")] = schema
     conv.stop = list(body.get("stop_sequences") or [])
+    # Structured outputs: `output_config.format` (GA) or the older beta `output_format`.
+    fmt = (body.get("output_config") or {}).get("format") or body.get("output_format") or {}
+    conv.json_mode = fmt.get("type") == "json_schema"
     return conv
 
 

@@ -64,6 +64,7 @@ class Message:
     role: str  # system | user | assistant | tool
     texts: list[str] = field(default_factory=list)
     images: int = 0
+    documents: int = 0  # PDFs and other files
     tool_calls: list[str] = field(default_factory=list)  # tool names the assistant called
     tool_results: list[str] = field(default_factory=list)  # result contents (as text)
 
@@ -81,6 +82,7 @@ class Conversation:
     json_mode: bool = False
     stream: bool = False
     choices: int = 1  # OpenAI `n`, Gemini `candidateCount`: that many identical answers
+    include_thoughts: bool = False  # Gemini `thinkingConfig.includeThoughts`
 
 
 @dataclass
@@ -145,7 +147,8 @@ def compose_reply(conv: Conversation) -> Reply:
     """The mock's answer to a conversation; identical for every provider so tests can compare.
 
     * The text is the last user message with directives removed (``[images: N]`` appended when it
-      carried images); after tool results it is ``tool results: <r1>; <r2>``.
+      carried images, ``[documents: N]`` when it carried documents); after tool results it is
+      ``tool results: <r1>; <r2>``.
     * ``json_mode`` wraps the text as ``{"echo": text}``.
     * A stop sequence found in the text cuts it there (finish ``stop_sequence``); more words than
       ``max_tokens`` cut it to ``max_tokens`` words (finish ``length``).
@@ -174,6 +177,8 @@ def compose_reply(conv: Conversation) -> Reply:
             text = clean or "ok"
             if last.images:
                 text += f" [images: {last.images}]"
+            if last.documents:
+                text += f" [documents: {last.documents}]"
         if conv.json_mode:
             text = json.dumps({"echo": text})
         hits = [(text.find(s), s) for s in conv.stop if s and s in text]

@@ -17,6 +17,9 @@ As the Gemini API reference documents it:
   with CRLF, each with the cumulative ``usageMetadata``; without ``alt=sse`` it answers a JSON
   array;
 * ``promptTokenCount`` includes ``cachedContentTokenCount``;
+* thought summaries (the ``thinking`` directive) are parts marked ``"thought": true``, sent only
+  when ``generationConfig.thinkingConfig.includeThoughts`` is true;
+* PDFs are ``inlineData`` with ``application/pdf``;
 * ``:batchEmbedContents`` / ``:embedContent`` answer ``values`` arrays.
 """
 
@@ -91,9 +94,13 @@ def parse_generate(body: dict, model: str, stream: bool) -> Conversation:
                 except (binascii.Error, ValueError):
                     raise BadRequest(f"* GenerateContentRequest.contents[{i}]: Invalid value at "
                                      "'inline_data.data' (TYPE_BYTES), Base64 decoding failed")
-                if not str(field(inline, "mimeType", "")).startswith("image/"):
-                    raise BadRequest("Unsupported MIME type")
-                msg.images += 1
+                mime = str(field(inline, "mimeType", ""))
+                if mime == "application/pdf":
+                    msg.documents += 1
+                elif mime.startswith("image/"):
+                    msg.images += 1
+                else:
+                    raise BadRequest(f"Unsupported MIME type: {mime}")
             elif call is not None:
                 calls += 1
                 msg.tool_calls.append(call.get("name", ""))
@@ -134,6 +141,7 @@ def parse_generate(body: dict, model: str, stream: bool) -> Conversation:
     conv.max_tokens = int(limit) if limit is not None else None
     conv.json_mode = field(gen, "responseMimeType") == "application/json"
     conv.choices = int(field(gen, "candidateCount") or 1)
+    conv.include_thoughts = bool(field(field(gen, "thinkingConfig") or {}, "includeThoughts"))
     return conv
 
 
@@ -219,10 +227,13 @@ class GeminiMock(MockServer):
             return early
         rid = f"mockresp{self.next_id()}"
         calls = [{"functionCall": {"name": n, "args": a}} for n, a in reply.tool_calls]
+        # Thought summaries come first, as parts marked `thought`, only when they were asked for.
+        thoughts = ([{"text": reply.thinking, "thought": True}]
+                    if reply.thinking and conv.include_thoughts else [])
         if not stream:
             if "garbage" in reply.directives:
                 return self.garbage_response()
-            parts = ([{"text": reply.text}] if reply.text is not None else []) + calls
+            parts = thoughts + ([{"text": reply.text}] if reply.text is not None else []) + calls
             return web.json_response(self.response(conv, parts, FINISH[reply.finish],
                                                    self.usage(reply, n=conv.choices), rid))
         if request.query.get("alt") != "sse":
@@ -241,6 +252,9 @@ class GeminiMock(MockServer):
             return w.response
         pieces = reply.text_pieces()
         done = 0
+        if thoughts:
+            await w.send(self.response(conv, thoughts, None, self.usage(reply, 0, conv.choices),
+                                       rid))
         for i, piece in enumerate(pieces):
             done += len(piece.split())
             last = i == len(pieces) - 1 and not calls

@@ -26,15 +26,15 @@ class BadRequest(Exception):
         self.param = param
 
 
-def _content_parts(content: Any, where: str) -> tuple[list[str], int]:
-    """Texts and image count of an OpenAI message ``content`` (string or array of parts)."""
+def _content_parts(content: Any, where: str) -> tuple[list[str], int, int]:
+    """Texts, image count and file count of an OpenAI message ``content`` (string or parts)."""
     if content is None:
-        return [], 0
+        return [], 0, 0
     if isinstance(content, str):
-        return [content], 0
+        return [content], 0, 0
     if not isinstance(content, list):
         raise BadRequest(f"Invalid type for '{where}': expected a string or an array.", where)
-    texts, images = [], 0
+    texts, images, files = [], 0, 0
     for i, part in enumerate(content):
         kind = part.get("type") if isinstance(part, dict) else None
         if kind == "text":
@@ -45,13 +45,19 @@ def _content_parts(content: Any, where: str) -> tuple[list[str], int]:
                 raise BadRequest("Invalid image URL: expected a data: URL or an http(s) URL.",
                                  f"{where}[{i}].image_url.url")
             images += 1
-        elif kind in ("input_audio", "file", "refusal"):
+        elif kind == "file":
+            file = part.get("file") or {}
+            if not (file.get("file_data") or file.get("file_id")):
+                raise BadRequest("Missing required parameter: 'file.file_data' or "
+                                 "'file.file_id'.", f"{where}[{i}].file")
+            files += 1
+        elif kind in ("input_audio", "refusal"):
             pass
         else:
             raise BadRequest(f"Invalid value: '{kind}'. Supported values are: 'text', "
                              "'image_url', 'input_audio', 'refusal' and 'file'.",
                              f"{where}[{i}].type")
-    return texts, images
+    return texts, images, files
 
 
 def parse_chat(body: dict, model: str | None) -> Conversation:
@@ -77,13 +83,13 @@ def parse_chat(body: dict, model: str | None) -> Conversation:
                              f"tool_call_ids did not have response messages: {', '.join(pending_ids)}",
                              "messages")
         if role in ("system", "developer"):
-            texts, _ = _content_parts(m.get("content"), f"{where}.content")
+            texts, _, _ = _content_parts(m.get("content"), f"{where}.content")
             conv.system = (conv.system + " " + " ".join(texts)).strip()
         elif role == "user":
-            texts, images = _content_parts(m.get("content"), f"{where}.content")
-            conv.messages.append(Message("user", texts, images))
+            texts, images, files = _content_parts(m.get("content"), f"{where}.content")
+            conv.messages.append(Message("user", texts, images, files))
         elif role == "assistant":
-            texts, _ = _content_parts(m.get("content"), f"{where}.content")
+            texts, _, _ = _content_parts(m.get("content"), f"{where}.content")
             calls = m.get("tool_calls") or []
             for c in calls:
                 if not c.get("id") or not (c.get("function") or {}).get("name"):
@@ -104,7 +110,7 @@ def parse_chat(body: dict, model: str | None) -> Conversation:
                                  "response to a preceeding message with 'tool_calls'.",
                                  f"{where}.role")
             pending_ids.remove(call_id)
-            texts, _ = _content_parts(m.get("content"), f"{where}.content")
+            texts, _, _ = _content_parts(m.get("content"), f"{where}.content")
             if conv.messages and conv.messages[-1].role == "tool":
                 conv.messages[-1].tool_results.append(" ".join(texts))
             else:
@@ -250,6 +256,9 @@ class OpenAIMock(MockServer):
         for index in range(conv.choices):
             message: dict[str, Any] = {"role": "assistant", "content": reply.text,
                                        "refusal": None, "annotations": []}
+            if reply.thinking:
+                # DeepSeek-style servers (and vLLM, OpenRouter) put reasoning beside the content.
+                message["reasoning_content"] = reply.thinking
             if reply.tool_calls:
                 message["tool_calls"] = [
                     {"id": self.tool_call_id(self.next_id()), "type": "function",
@@ -296,6 +305,8 @@ class OpenAIMock(MockServer):
         # With n > 1 the choices are streamed one after the other, each with its own index.
         for choice in range(conv.choices):
             await chunk({"role": "assistant", "content": "", "refusal": None}, None, choice)
+            if reply.thinking:
+                await chunk({"reasoning_content": reply.thinking}, None, choice)
             for i, piece in enumerate(reply.text_pieces()):
                 await chunk({"content": piece}, None, choice)
                 if i == 0 and "error_event" in reply.directives:
