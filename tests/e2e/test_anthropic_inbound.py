@@ -201,6 +201,7 @@ def test_tool_input_is_valid_json_for_openai_upstream_stream(client):
     ({"type": "any"}, "required"),
     ({"type": "tool", "name": "get_time"}, ("tool", "get_time")),
     ({"type": "auto"}, "auto"),
+    ({"type": "none"}, "none"),
 ])
 @pytest.mark.parametrize("kind", REAL)
 def test_tool_choice(kind, choice, expected, client, up):

@@ -15,6 +15,7 @@ The marker::
 * ``providers=`` limits a marker to some providers (for tests that assert less for the others);
 * ``reported=`` names providers that cannot carry the feature, where the test proves the gateway
   says so (a dropped-fields header or a 400 naming the field) instead of dropping it silently.
+  It applies to every feature of its marker: give other features their own marker.
 
 Any mistake (unknown feature, a feature the API does not have, no API or provider) raises
 ``TagError``: the plugin turns it into a usage error, so a typo cannot leave a cell blank.

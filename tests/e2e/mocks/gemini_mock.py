@@ -8,7 +8,7 @@ As the Gemini API reference documents it:
 * errors are ``{"error": {"code", "message", "status"}}``;
 * requests: ``contents`` with roles ``user``/``model`` (``function`` tolerated), parts ``text``,
   ``inlineData``, ``functionCall``, ``functionResponse``; ``systemInstruction``; ``tools`` with
-  ``functionDeclarations``; ``generationConfig`` (``stopSequences``, ``maxOutputTokens``,
+  ``functionDeclarations``; ``generationConfig`` (``stopSequences``, at most 5; ``maxOutputTokens``,
   ``responseMimeType``...). Proto JSON accepts camelCase and snake_case names alike; unknown
   top-level fields are rejected. A function-response turn must come right after the
   function-call turn and answer every call in it;
@@ -137,6 +137,9 @@ def parse_generate(body: dict, model: str, stream: bool) -> Conversation:
                                                 or field(decl, "parametersJsonSchema") or {})
     gen = field(body, "generationConfig") or {}
     conv.stop = list(field(gen, "stopSequences", []) or [])
+    if len(conv.stop) > 5:
+        raise BadRequest("* GenerateContentRequest.generation_config.stop_sequences: at most 5 "
+                         "stop sequences are allowed")
     limit = field(gen, "maxOutputTokens")
     conv.max_tokens = int(limit) if limit is not None else None
     conv.json_mode = field(gen, "responseMimeType") == "application/json"
