@@ -13,8 +13,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from mocks import AnthropicMock, AzureMock, GeminiMock, MockHost, OpenAIMock  # noqa: E402
 
-# Records tagged tests' outcomes and writes docs/conformance.md after a full run.
-pytest_plugins = ["conformance.plugin"]
+# conformance.plugin records tagged tests' outcomes and writes docs/conformance.md after a full
+# run; pytester lets its own tests run small inner suites.
+pytest_plugins = ["conformance.plugin", "pytester"]
 
 
 def _interrupt(signum, frame):

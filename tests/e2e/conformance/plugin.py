@@ -108,8 +108,10 @@ class Recorder:
             reasons.append(f"{self.collect_errors} collection errors")
         if any("::" in arg for arg in self.config.args):
             reasons.append("node ids given")
+        # The suite is every test file under the rootdir (tests/e2e, where pytest.ini is).
         collected = {Path(str(item.path)) for item in session.items}
-        missing = [p for p in E2E.rglob("test_*.py") if p not in collected]
+        missing = [p for p in Path(self.config.rootpath).rglob("test_*.py")
+                   if p not in collected and ".venv" not in p.parts]
         if missing:
             reasons.append(f"{len(missing)} test files not collected")
         not_run = [i for i in session.items if i.nodeid not in self.outcomes]
