@@ -46,15 +46,20 @@ build_portcullis() {
   fi
   local target="${CARGO_TARGET_DIR:-$ROOT/target}"
   log "building Portcullis (cargo build --release -p portcullis, target dir $target)"
+  BUILT_FROM="$(source_state)"
   (cd "$ROOT" && cargo build --release -p portcullis -q) || die "release build failed"
   PORTCULLIS_BIN="$target/release/portcullis"
 }
+source_state() {  # the commit the working tree is at, and whether crates/ differ from it
+  local dirty=""
+  git -C "$ROOT" diff --quiet HEAD -- crates Cargo.lock 2>/dev/null || dirty=" + uncommitted changes in crates/"
+  echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
+}
 
 versions() {
-  local rev dirty=""
-  rev="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  git -C "$ROOT" diff --quiet HEAD -- crates Cargo.lock 2>/dev/null || dirty="+uncommitted changes in crates/"
-  echo "portcullis $("$PORTCULLIS_BIN" version 2>/dev/null | awk '{print $2}') (git $rev$dirty, $(rustc --version 2>/dev/null | awk '{print $1, $2}')); nginx $(nginx -v 2>&1 | sed 's#.*nginx/##'); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'); $("$OHA" --version | head -1)"
+  # A binary passed in PORTCULLIS_BIN may predate the working tree: say so.
+  local built="${BUILT_FROM:-binary given, built before this run; tree now at $(source_state)}"
+  echo "portcullis $("$PORTCULLIS_BIN" version 2>/dev/null | awk '{print $2}') ($built, $(rustc --version 2>/dev/null | awk '{print $1, $2}')); nginx $(nginx -v 2>&1 | sed 's#.*nginx/##'); $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'); $("$OHA" --version | head -1)"
 }
 
 host_line() {

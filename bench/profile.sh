@@ -12,7 +12,8 @@
 # callgrind-inclusive.txt / callgrind-self.txt, plus the raw data files).
 #
 # Knobs: TOOL=perf|callgrind|syscalls, TARGET=portcullis|nginx (syscalls only), MODEL=mock-gpt (mock-claude: translation; add -stream for
-# streams with STREAM=1), SECONDS_=10 (perf), CONNS=64 (perf), REQUESTS=3000 (callgrind),
+# streams with STREAM=1), SECONDS_=10 (perf), CONNS=64 (perf), RATE (syscalls: a fixed rate
+# with oha instead of wrk's closed loop), REQUESTS=3000 (callgrind),
 # CALL_LOG=true, PORTCULLIS_BIN, BASE_PORT=19280.
 set -u
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
@@ -26,6 +27,7 @@ SECONDS_="${SECONDS_:-10}"
 CONNS="${CONNS:-64}"
 REQUESTS="${REQUESTS:-3000}"
 CALL_LOG="${CALL_LOG:-true}"
+RATE="${RATE:-}"
 PIN=1; LOADGEN_CPUS=0; TARGET_CPUS=1
 BASE_PORT="${BASE_PORT:-19280}"
 MOCK_PORT=$BASE_PORT; MOCK_SSE_PORT=$((BASE_PORT + 10)); GW_PORT=$((BASE_PORT + 20))
@@ -69,13 +71,19 @@ PID=$(group_pids "$GW" | tail -1)
 
 if [ "$TOOL" = syscalls ]; then
   taskset -c "$LOADGEN_CPUS" "$OHA" --no-tui -z 3s -c 32 -m POST -T application/json -D "$RUN_DIR/body.json" -H "$AUTH" "$URL" > /dev/null
-  wrk_window() {  # wrk_window OUT SECONDS: wrk -c CONNS for that long
-    BENCH_BODY="$RUN_DIR/body.json" BENCH_HEADERS="$AUTH" BENCH_OUT="$1" taskset -c "$LOADGEN_CPUS" \
-      wrk -t1 -c "$CONNS" -d "${2}s" -s "$CONF/wrk-post.lua" "$URL" > "$1.txt" 2>&1
+  wrk_window() {  # wrk_window OUT SECONDS: wrk -c CONNS for that long, or oha at RATE req/s
+    if [ -n "$RATE" ]; then
+      taskset -c "$LOADGEN_CPUS" "$OHA" --no-tui --output-format json -z "${2}s" -c 64 -q "$RATE" -m POST \
+        -T application/json -D "$RUN_DIR/body.json" -H "$AUTH" "$URL" 2> "$1.txt" \
+        | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"requests": sum(d["statusCodeDistribution"].values())}))' > "$1"
+    else
+      BENCH_BODY="$RUN_DIR/body.json" BENCH_HEADERS="$AUTH" BENCH_OUT="$1" taskset -c "$LOADGEN_CPUS" \
+        wrk -t1 -c "$CONNS" -d "${2}s" -s "$CONF/wrk-post.lua" "$URL" > "$1.txt" 2>&1
+    fi
   }
   log "perf stat on pid $PID ($TARGET) during ${SECONDS_}s of wrk -c $CONNS"
   perf stat -e raw_syscalls:sys_enter,context-switches,cpu-migrations,task-clock -x, -o "$RUN_DIR/perf-stat.csv" \
-    -p "$PID" -- bash -c "$(declare -f wrk_window); RUN_DIR='$RUN_DIR' AUTH='$AUTH' CONNS='$CONNS' LOADGEN_CPUS='$LOADGEN_CPUS' CONF='$CONF' URL='$URL' wrk_window '$RUN_DIR/wrk-stat.json' '$SECONDS_'"
+    -p "$PID" -- bash -c "$(declare -f wrk_window); RUN_DIR='$RUN_DIR' AUTH='$AUTH' CONNS='$CONNS' RATE='$RATE' OHA='$OHA' LOADGEN_CPUS='$LOADGEN_CPUS' CONF='$CONF' URL='$URL' wrk_window '$RUN_DIR/wrk-stat.json' '$SECONDS_'"
   log "strace -c on pid $PID during 5s of wrk (slows the target; counts per request still hold)"
   strace -c -f -o "$RUN_DIR/strace.txt" -p "$PID" &
   STRACE=$!
