@@ -79,10 +79,10 @@ start_bg() {
   GROUPS_STARTED+=("$STARTED")
 }
 stop_group() {  # TERM the group, KILL it after 5 s
-  local group="$1" i
+  local group="$1"
   kill -0 "$group" 2>/dev/null || return 0
   kill -TERM -- "-$group" 2>/dev/null
-  for i in $(seq 1 50); do kill -0 "$group" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 "$group" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$group" 2>/dev/null || true
   wait "$group" 2>/dev/null || true
 }
@@ -106,8 +106,7 @@ post() {
 }
 # wait_ready URL FILE HEADERS SECONDS : until a POST answers 200 (bounded)
 wait_ready() {
-  local i
-  for i in $(seq 1 $(($4 * 10))); do
+  for _ in $(seq 1 $(($4 * 10))); do
     [ "$(post "$1" "$2" /dev/null "$3")" = 200 ] && return 0
     sleep 0.1
   done
@@ -133,6 +132,7 @@ status_kib() {  # status_kib GROUP FIELD (VmRSS, VmHWM): summed over the group
 # CPU time (ticks) of this shell's finished children: the load generators run in the foreground,
 # so the difference around one measurement is what the load generator used. `times` must run in
 # this shell, not in a $(...) subshell (which has its own, empty, counters).
+# shellcheck disable=SC2034  # CHILD_TICKS is read by the caller
 read_child_ticks() {
   local f; f="$(mktemp)"
   times > "$f"

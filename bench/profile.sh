@@ -136,4 +136,4 @@ else
   log "top functions by instructions (inclusive):"
   head -50 "$RUN_DIR/callgrind-inclusive.txt"
 fi
-log "results in ${RUN_DIR#$ROOT/}"
+log "results in ${RUN_DIR#"$ROOT"/}"

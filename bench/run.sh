@@ -60,7 +60,7 @@ for m in mock-gpt mock-claude; do
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "run $RUN_ID -> ${RUN_DIR#$ROOT/}"
+log "run $RUN_ID -> ${RUN_DIR#"$ROOT"/}"
 log "host: $(host_line); load average $LOAD_BEFORE"
 awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 1.0) }' && \
   log "WARNING: load average $LOAD_BEFORE: other work on this machine may disturb the figures"
@@ -262,4 +262,4 @@ cat > "$RUN_DIR/meta.json" <<EOF
 EOF
 $PY "$BENCH_DIR/bench.py" summary "$RUN_DIR" > /dev/null || die "summary failed"
 cat "$RUN_DIR/summary.md"
-log "results in ${RUN_DIR#$ROOT/} (summary.md, summary.json, raw/, logs/)"
+log "results in ${RUN_DIR#"$ROOT"/} (summary.md, summary.json, raw/, logs/)"

@@ -94,4 +94,4 @@ cat > "$RUN_DIR/meta.json" <<EOF
  "mix": "chat $RATE_CHAT req/s, stream $RATE_STREAM req/s (OpenAI -> OpenAI), translate $RATE_TRANSLATE req/s, translate-stream $RATE_TRANSLATE_STREAM req/s (OpenAI -> Anthropic); oha -c 32 --latency-correction each"}
 EOF
 $PY "$BENCH_DIR/bench.py" soak-summary "$RUN_DIR" || die "summary failed"
-log "results in ${RUN_DIR#$ROOT/}"
+log "results in ${RUN_DIR#"$ROOT"/}"
