@@ -273,7 +273,8 @@ def _cost_section(res, concs, rates):
     """What each piece costs: the Portcullis variants differ in one thing each."""
     pairs = [("nginx", "portcullis-nolog", "Portcullis (key auth, no call log) instead of nginx"),
              ("portcullis-nolog", "portcullis", "the SQLite call log"),
-             ("portcullis", "portcullis-translate", "translating OpenAI -> Anthropic -> OpenAI")]
+             ("portcullis", "portcullis-translate", "translating OpenAI -> Anthropic -> OpenAI"),
+             ("portcullis", "portcullis-b", "build B (PORTCULLIS_BIN_B) instead of A")]
     c, q = f"c{concs[0]}", (f"r{TARGET_RATE}" if TARGET_RATE in rates else f"r{rates[-1]}")
     rows = []
     for base, variant, what in pairs:

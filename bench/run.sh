@@ -13,6 +13,8 @@
 # Knobs (environment): TARGETS, DURATION=10, WARMUP=5, CONCURRENCY="64 128", RATES="100 500",
 # STREAM_RATES="100", RATE_CONNS=64, PIN=1, LOADGEN_CPUS=0, TARGET_CPUS=1, PORTCULLIS_BIN
 # (skip the build), OHA, QUIET_MAX=10, QUIET_WAIT=60, FOREIGN_WARN=15, RETRIES=2, BASE_PORT=19080,
+# PORTCULLIS_BIN_B (another build, measured as target `portcullis-b` with the `portcullis`
+# configuration, added to TARGETS when set: an A/B comparison in one run),
 # AWAKE=0 (1: keep both pinned cores out of the idle state with a SCHED_IDLE spinner each, to
 # show how much of the added latency is waking an idle virtual CPU; not for headline figures).
 set -u
@@ -20,6 +22,11 @@ BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
 . "$BENCH_DIR/lib.sh"
 
 TARGETS="${TARGETS:-direct nginx portcullis portcullis-nolog portcullis-translate}"
+PORTCULLIS_BIN_B="${PORTCULLIS_BIN_B:-}"
+if [ -n "$PORTCULLIS_BIN_B" ]; then
+  [ -x "$PORTCULLIS_BIN_B" ] || die "PORTCULLIS_BIN_B=$PORTCULLIS_BIN_B is not executable"
+  case " $TARGETS " in *" portcullis-b "*) ;; *) TARGETS="$TARGETS portcullis-b" ;; esac
+fi
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-5}"
 CONCURRENCY="${CONCURRENCY:-64 128}"
@@ -157,14 +164,16 @@ declare -A DESCRIPTION=(
   [nginx]="-> nginx 1 worker, plain reverse proxy with a keep-alive upstream pool -> mock"
   [portcullis]="-> Portcullis (release build), API-key auth, SQLite call log on, OpenAI API both sides (body forwarded) -> mock"
   [portcullis-nolog]="-> Portcullis as above with call_log.enabled: false"
+  [portcullis-b]="-> as 'portcullis', with the build in PORTCULLIS_BIN_B"
   [portcullis-translate]="-> Portcullis as 'portcullis', model routed to an Anthropic provider: OpenAI request translated to Anthropic Messages, the Anthropic answer (JSON or event stream) translated back"
 )
-start_portcullis() {  # start_portcullis CALL_LOG
+start_portcullis() {  # start_portcullis CALL_LOG [BINARY]
+  local bin="${2:-$PORTCULLIS_BIN}"
   mkdir -p "$RUN_DIR/data-$T"
   start_bg "$T" "$TARGET_CPUS" "$RUN_DIR" env BENCH_LISTEN="127.0.0.1:$GW_PORT" BENCH_DATA_DIR="$RUN_DIR/data-$T" \
     BENCH_CALL_LOG="$1" BENCH_MOCK_URL="http://127.0.0.1:$MOCK_PORT" BENCH_MOCK_SSE_URL="http://127.0.0.1:$MOCK_SSE_PORT" \
     BENCH_GATEWAY_KEY="$GATEWAY_KEY" PORTCULLIS_LOG_FORMAT="${PORTCULLIS_LOG_FORMAT:-text}" \
-    "$PORTCULLIS_BIN" serve --config "$CONF/portcullis.yaml"
+    "$bin" serve --config "$CONF/portcullis.yaml"
   TGROUP=$STARTED
 }
 # set_target: URL/SURL (plain/stream), BODY/SBODY, HEADERS; starts the target's process.
@@ -178,13 +187,14 @@ set_target() {
       URL="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"; SURL="http://127.0.0.1:$NGINX_SSE_PORT/v1/chat/completions"
       start_bg nginx "$TARGET_CPUS" "$RUN_DIR" nginx -p "$RUN_DIR/" -c proxy.conf -g 'daemon off;'
       TGROUP=$STARTED ;;
-    portcullis|portcullis-nolog|portcullis-translate)
+    portcullis|portcullis-nolog|portcullis-translate|portcullis-b)
       URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"; SURL="$URL"
       HEADERS="Authorization: Bearer $GATEWAY_KEY"
       if [ "$T" = portcullis-translate ]; then
         BODY="$RUN_DIR/body-mock-claude.json"; SBODY="$RUN_DIR/body-mock-claude-stream.json"
       fi
-      start_portcullis "$([ "$T" = portcullis-nolog ] && echo false || echo true)" ;;
+      if [ "$T" = portcullis-b ]; then start_portcullis true "$PORTCULLIS_BIN_B"
+      else start_portcullis "$([ "$T" = portcullis-nolog ] && echo false || echo true)"; fi ;;
     *) return 1 ;;
   esac
 }
@@ -246,12 +256,12 @@ stop_group "$MOCK_GROUP"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 json_strings() { $PY -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@"; }
 json_numbers() { echo "[$(echo "$*" | tr -s ' ' ',' | sed 's/^,//;s/,$//')]"; }
-descriptions="{"; for t in direct nginx portcullis portcullis-nolog portcullis-translate; do
+descriptions="{"; for t in direct nginx portcullis portcullis-nolog portcullis-translate portcullis-b; do
   descriptions="$descriptions$( [ "$descriptions" = "{" ] || echo ,)\"$t\":$(json_strings "${DESCRIPTION[$t]}" | sed 's/^\[//;s/\]$//')"; done
 descriptions="$descriptions}"
 cat > "$RUN_DIR/meta.json" <<EOF
 {"run_id": "$RUN_ID", "date": "$(date -u +%FT%TZ)", "host": "$(host_line)",
- "versions": $(json_strings "$(versions)" | sed 's/^\[//;s/\]$//'),
+ "versions": $(json_strings "$(versions)$([ -n "$PORTCULLIS_BIN_B" ] && echo "; portcullis-b: $PORTCULLIS_BIN_B")" | sed 's/^\[//;s/\]$//'),
  "pinning": "$([ "$PIN" = 1 ] && echo "load generator + mock upstream on CPU $LOADGEN_CPUS, target on CPU $TARGET_CPUS (taskset)" || echo none)$([ "$AWAKE" = 1 ] && echo "; AWAKE=1: a SCHED_IDLE spinner on each pinned core keeps it out of idle (latency without virtual-CPU wake-ups; core busy figures are meaningless)")",
  "loadgen": "closed loop wrk -t1 -c N -d ${DURATION}s (keep-alive); open loop oha -q R -c $RATE_CONNS -z ${DURATION}s --latency-correction; warm-up ${WARMUP}s",
  "load_before": "$LOAD_BEFORE", "load_after": "$LOAD_AFTER", "clk_tck": $CLK_TCK, "foreign_warn": $FOREIGN_WARN,
